@@ -1,0 +1,51 @@
+// RPC surface of one Telegram session actor (one worker thread, one gramjs client), exposed with comlink.
+// Errors crossing the boundary are plain objects made by serializeError (actors/errors.ts) so that the
+// Telegram error code and FLOOD_WAIT seconds survive the trip.
+
+/** Where a file's bytes live, as seen by one bot (file references are per bot). */
+export interface FileLocation {
+  /** Log-channel message that carries the document. */
+  chatId: string;
+  messageId: number;
+  /** Document fields for InputDocumentFileLocation; the reference is base64 so it clones cheaply. */
+  documentId: string;
+  accessHash: string;
+  fileReference: string;
+  dcId: number;
+}
+
+export interface FileMeta {
+  chatId: string;
+  messageId: number;
+  size: number;
+  mimeType: string;
+  fileName: string;
+  /** Unique per stored document; used for ETags. */
+  uniqueId: string;
+  isVideo: boolean;
+  duration?: number;
+  width?: number;
+  height?: number;
+}
+
+export interface BlockRequest {
+  chatId: string;
+  messageId: number;
+  /** Aligned per upload.getFile rules: offset % limit == 0 is not required, but the block stays in one 1 MiB window. */
+  offset: number;
+  limit: number;
+}
+
+export type SessionState = 'starting' | 'ready' | 'flood-wait' | 'restarting' | 'failed' | 'stopped';
+
+export interface SessionApi {
+  /** Connects and logs in (or restores the saved session); resolves the bot's user id. */
+  start(): Promise<{ botId: string; username: string }>;
+  /** Resolves a log-channel message to file metadata (and caches this bot's file reference). */
+  resolveFile(chatId: string, messageId: number): Promise<FileMeta>;
+  /** One upload.getFile block, returned as a transferred ArrayBuffer (the worker gives up ownership). */
+  fetchBlock(req: BlockRequest): Promise<ArrayBuffer>;
+  /** Liveness probe used by the supervisor's heartbeat. */
+  ping(): Promise<number>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+// Contracts between the HTTP range server (src/http), the streaming layer (src/streaming) and the supervisor
+// (actors/supervisor). The HTTP server only sees FileSource/BlockStream; it never knows about sessions or gramjs.
+
+/** What the HTTP layer needs to answer a request for one stored file. */
+export interface FileInfo {
+  /** Public id as it appears in the URL (opaque to the HTTP layer). */
+  id: string;
+  size: number;
+  mimeType: string;
+  fileName: string;
+  /** Strong validator; stable for the life of the stored file. */
+  etag: string;
+}
+
+/**
+ * An ordered stream of the bytes [start, endInclusive] of one file.
+ * Backpressure contract: the producer may keep a bounded read-ahead window in flight, but nothing beyond it is
+ * fetched until the consumer calls next() again. close() may be called at any time (client abort) and must
+ * release every in-flight job, buffer and timer; next() after close() resolves null.
+ */
+export interface BlockStream {
+  /** Resolves the next chunk in order, or null at the end. Rejects when the bytes cannot be fetched. */
+  next(): Promise<Uint8Array | null>;
+  close(): void;
+}
+
+export interface FileSource {
+  /** Resolves null for an unknown id; rejects only on infrastructure failure. */
+  stat(id: string): Promise<FileInfo | null>;
+  open(info: FileInfo, start: number, endInclusive: number): BlockStream;
+}
