@@ -1,0 +1,100 @@
+// Document shapes and indexes of the MongoDB backend. Field names are those of the original StreamBot collections
+// (users, files, bandwidth_usage) so an existing database keeps working.
+
+import type { Db, IndexDescription } from 'mongodb';
+
+export interface UserDoc {
+  user_id: number;
+  username: string | null;
+  first_name: string | null;
+  join_date: Date;
+  last_active: Date;
+  bandwidth_used: number;
+  files_shared: number;
+  is_banned: boolean;
+}
+
+export interface FileDoc {
+  /** The public id. */
+  _id: string;
+  message_id: number;
+  user_id: number;
+  file_name: string;
+  file_size: number;
+  file_type: string;
+  mime_type: string;
+  is_video: boolean;
+  upload_date: Date;
+  download_count: number;
+  stream_count: number;
+  /** Date for the TTL index; null never expires. */
+  expires_at: Date | null;
+  link_secret: string;
+  revoked: boolean;
+}
+
+export interface BandwidthDoc {
+  /** `${month}|${user_id}` or `${month}|*` for the global total: a fixed key makes concurrent upserts safe. */
+  _id: string;
+  month: string;
+  user_id: number | null;
+  bytes: number;
+}
+
+export interface RateWindowDoc {
+  /** `${key}|${window start ms}` */
+  _id: string;
+  key: string;
+  window_start: Date;
+  count: number;
+  expires_at: Date;
+}
+
+export interface SessionDoc {
+  _id: string;
+  session: string;
+  updated_at: Date;
+}
+
+export interface SettingDoc {
+  _id: string;
+  /** JSON text, so keys starting with '$' or containing '.' survive. */
+  value_json: string;
+  updated_at: Date;
+}
+
+export const bandwidthId = (month: string, userId: number | null) => `${month}|${userId ?? '*'}`;
+
+export function collections(db: Db) {
+  return {
+    users: db.collection<UserDoc>('users'),
+    files: db.collection<FileDoc>('files'),
+    bandwidth: db.collection<BandwidthDoc>('bandwidth_usage'),
+    rateWindows: db.collection<RateWindowDoc>('rate_limits'),
+    sessions: db.collection<SessionDoc>('sessions'),
+    settings: db.collection<SettingDoc>('settings'),
+  };
+}
+
+export type Collections = ReturnType<typeof collections>;
+
+const INDEXES: Record<keyof Collections, IndexDescription[]> = {
+  users: [{ key: { user_id: 1 }, name: 'user_id_unique', unique: true }],
+  files: [
+    { key: { message_id: 1 }, name: 'message_id_unique', unique: true },
+    { key: { user_id: 1, upload_date: -1, _id: -1 }, name: 'files_by_user_date' },
+    // Documents whose expires_at is null or missing are ignored by TTL indexes, so they never expire.
+    { key: { expires_at: 1 }, name: 'files_ttl', expireAfterSeconds: 0 },
+  ],
+  bandwidth: [{ key: { month: 1, user_id: 1 }, name: 'bandwidth_by_month_user' }],
+  rateWindows: [{ key: { expires_at: 1 }, name: 'rate_limits_ttl', expireAfterSeconds: 0 }],
+  sessions: [],
+  settings: [],
+};
+
+/** createIndexes is a no-op for an index that already exists with the same options, so this runs at every start. */
+export async function ensureIndexes(c: Collections): Promise<void> {
+  for (const [name, indexes] of Object.entries(INDEXES) as [keyof Collections, IndexDescription[]][]) {
+    if (indexes.length) await c[name].createIndexes(indexes);
+  }
+}

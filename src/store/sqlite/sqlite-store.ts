@@ -1,0 +1,441 @@
+// Embedded backend: one SQLite file in WAL mode. Every counter is an UPSERT (`count = count + 1` in SQL), never a
+// read-modify-write in JavaScript, so several processes on one file lose no update; busy_timeout makes a writer wait
+// for another's lock instead of failing at once.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { CounterBuffer, CounterFlusher, type CounterBatch } from '../counter-buffer.ts';
+import { closed, duplicateFile, invalidArgument, StoreError, unavailable } from '../errors.ts';
+import { isPublicId, newLinkSecret, newPublicId } from '../link-ids.ts';
+import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, defaultLogger, every, iterateUserIds, windowBounds, windowHit } from '../shared.ts';
+import type {
+  FileRecord, JsonValue, MonthlyUsage, NewFile, Page, PageRequest, Store, StoreConfig, StoreHealth, SweepResult,
+  UserProfile, UserRecord, WindowHit,
+} from '../types.ts';
+import {
+  checkCount, checkJson, checkKey, checkMessageId, checkMonth, checkNewFile, checkProfile, checkUserId, checkWindow,
+  decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, monthKey, pageLimit,
+} from '../validate.ts';
+import { migrate } from './migrations.ts';
+
+interface UserRow {
+  user_id: number; username: string | null; first_name: string | null; join_date: number; last_active: number;
+  bandwidth_used: number; files_shared: number; is_banned: number;
+}
+
+interface FileRow {
+  public_id: string; message_id: number; user_id: number; file_name: string; file_size: number; file_type: string;
+  mime_type: string; is_video: number; upload_date: number; download_count: number; stream_count: number;
+  expires_at: number | null; link_secret: string; revoked: number;
+}
+
+const GLOBAL_USER = 0;
+const VISIBLE = '(expires_at IS NULL OR expires_at > @now)';
+
+export function sqlitePath(dataDir: string): string {
+  if (dataDir === ':memory:') return ':memory:';
+  mkdirSync(dataDir, { recursive: true });
+  return join(dataDir, 'streambot.db');
+}
+
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+  readonly #log: Logger;
+  readonly #counters = new CounterBuffer();
+  readonly #flusher: CounterFlusher;
+  readonly #stopSweep: () => void;
+  #closed = false;
+  #degraded = false;
+  #lastError: string | null = null;
+  readonly #stmt;
+
+  constructor(config: StoreConfig = {}) {
+    this.#now = config.now ?? Date.now;
+    this.#log = (config.logger ?? defaultLogger()).child({ store: 'sqlite' });
+    this.#db = new Database(sqlitePath(config.dataDir ?? './data'));
+    try {
+      this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(config.busyTimeoutMs ?? 5000))}`);
+      this.#db.pragma('journal_mode = WAL');
+      // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+      this.#db.pragma('synchronous = NORMAL');
+      this.#db.pragma('foreign_keys = ON');
+      migrate(this.#db);
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
+    this.#stmt = this.#prepare();
+    this.#flusher = new CounterFlusher(this.#counters, {
+      intervalMs: config.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
+      write: async (batch) => this.#writeCounters(batch),
+      onError: (err) => this.#log.warn({ err: describeError(err) }, 'counter flush failed; counters kept in memory'),
+    });
+    this.#flusher.start();
+    this.#stopSweep = every(config.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, () => {
+      this.sweepExpired().catch((err) => this.#log.warn({ err: describeError(err) }, 'sweep of expired rows failed'));
+    });
+  }
+
+  #prepare() {
+    const db = this.#db;
+    return {
+      upsertUser: db.prepare<unknown[], UserRow>(`
+        INSERT INTO users (user_id, username, first_name, join_date, last_active)
+        VALUES (@userId, @username, @firstName, @now, @now)
+        ON CONFLICT (user_id) DO UPDATE SET
+          username = CASE WHEN @keepUsername THEN users.username ELSE excluded.username END,
+          first_name = CASE WHEN @keepFirstName THEN users.first_name ELSE excluded.first_name END,
+          last_active = excluded.last_active
+        RETURNING *`),
+      getUser: db.prepare<unknown[], UserRow>('SELECT * FROM users WHERE user_id = ?'),
+      setBanned: db.prepare('UPDATE users SET is_banned = ? WHERE user_id = ?'),
+      listUsers: db.prepare<unknown[], UserRow>('SELECT * FROM users WHERE user_id > ? ORDER BY user_id LIMIT ?'),
+      userIds: db.prepare<unknown[], { user_id: number }>(
+        'SELECT user_id FROM users WHERE user_id > ? AND (? OR is_banned = 0) ORDER BY user_id LIMIT ?'),
+      countUsers: db.prepare<unknown[], { n: number }>('SELECT count(*) AS n FROM users'),
+      countUsersBanned: db.prepare<unknown[], { n: number }>('SELECT count(*) AS n FROM users WHERE is_banned = ?'),
+      insertFile: db.prepare(`
+        INSERT INTO files (public_id, message_id, user_id, file_name, file_size, file_type, mime_type, is_video,
+                           upload_date, expires_at, link_secret)
+        VALUES (@id, @messageId, @userId, @fileName, @fileSize, @fileType, @mimeType, @isVideo, @uploadDate,
+                @expiresAt, @secret)`),
+      countShared: db.prepare('UPDATE users SET files_shared = files_shared + 1 WHERE user_id = ?'),
+      getFile: db.prepare<unknown[], FileRow>(`SELECT * FROM files WHERE public_id = @id AND ${VISIBLE}`),
+      getFileByMessage: db.prepare<unknown[], FileRow>(`SELECT * FROM files WHERE message_id = @messageId AND ${VISIBLE}`),
+      filesFirstPage: db.prepare<unknown[], FileRow>(`
+        SELECT * FROM files WHERE user_id = @userId AND ${VISIBLE}
+        ORDER BY upload_date DESC, public_id DESC LIMIT @limit`),
+      filesNextPage: db.prepare<unknown[], FileRow>(`
+        SELECT * FROM files WHERE user_id = @userId AND ${VISIBLE}
+          AND (upload_date < @date OR (upload_date = @date AND public_id < @id))
+        ORDER BY upload_date DESC, public_id DESC LIMIT @limit`),
+      revokeFile: db.prepare(`UPDATE files SET revoked = 1 WHERE public_id = @id AND ${VISIBLE}`),
+      deleteFile: db.prepare('DELETE FROM files WHERE public_id = ?'),
+      addFileCounts: db.prepare(
+        'UPDATE files SET download_count = download_count + ?, stream_count = stream_count + ? WHERE public_id = ?'),
+      addBandwidth: db.prepare(`
+        INSERT INTO bandwidth_usage (month, user_id, bytes) VALUES (?, ?, ?)
+        ON CONFLICT (month, user_id) DO UPDATE SET bytes = bytes + excluded.bytes`),
+      addUserBandwidth: db.prepare('UPDATE users SET bandwidth_used = bandwidth_used + ? WHERE user_id = ?'),
+      getBandwidth: db.prepare<unknown[], { bytes: number }>('SELECT bytes FROM bandwidth_usage WHERE month = ? AND user_id = ?'),
+      hitWindow: db.prepare<unknown[], { count: number }>(`
+        INSERT INTO rate_windows (key, window_start, count, expires_at) VALUES (?, ?, 1, ?)
+        ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1
+        RETURNING count`),
+      getSession: db.prepare<unknown[], { session: string }>('SELECT session FROM sessions WHERE bot_id = ?'),
+      saveSession: db.prepare(`
+        INSERT INTO sessions (bot_id, session, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (bot_id) DO UPDATE SET session = excluded.session, updated_at = excluded.updated_at`),
+      deleteSession: db.prepare('DELETE FROM sessions WHERE bot_id = ?'),
+      getSetting: db.prepare<unknown[], { value_json: string }>('SELECT value_json FROM settings WHERE key = ?'),
+      setSetting: db.prepare(`
+        INSERT INTO settings (key, value_json, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`),
+      sweepFiles: db.prepare('DELETE FROM files WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+      sweepWindows: db.prepare('DELETE FROM rate_windows WHERE expires_at <= ?'),
+    };
+  }
+
+  // Users
+
+  async upsertUser(profile: UserProfile): Promise<UserRecord> {
+    const p = checkProfile(profile);
+    const row = this.#write('recording a user', () => this.#stmt.upsertUser.get({
+      userId: p.userId,
+      username: p.username ?? null,
+      firstName: p.firstName ?? null,
+      keepUsername: p.username === undefined ? 1 : 0,
+      keepFirstName: p.firstName === undefined ? 1 : 0,
+      now: this.#now(),
+    }))!;
+    return this.#user(row);
+  }
+
+  async getUser(userId: number): Promise<UserRecord | null> {
+    checkUserId(userId);
+    this.#open();
+    const row = this.#stmt.getUser.get(userId);
+    return row ? this.#user(row) : null;
+  }
+
+  async setBanned(userId: number, banned: boolean): Promise<boolean> {
+    checkUserId(userId);
+    if (typeof banned !== 'boolean') throw invalidArgument('banned', 'a boolean', banned);
+    return this.#write('banning a user', () => this.#stmt.setBanned.run(banned ? 1 : 0, userId).changes > 0);
+  }
+
+  async listUsers(page?: PageRequest): Promise<Page<UserRecord>> {
+    const limit = pageLimit(page);
+    const after = decodeUserCursor(page?.cursor) ?? 0;
+    this.#open();
+    const rows = this.#stmt.listUsers.all(after, limit + 1);
+    const items = rows.slice(0, limit).map((r) => this.#user(r));
+    return { items, nextCursor: rows.length > limit ? encodeUserCursor(items[items.length - 1]!.userId) : null };
+  }
+
+  async countUsers(filter?: { banned?: boolean }): Promise<number> {
+    this.#open();
+    if (filter?.banned === undefined) return this.#stmt.countUsers.get()!.n;
+    return this.#stmt.countUsersBanned.get(filter.banned ? 1 : 0)!.n;
+  }
+
+  userIds(options?: { includeBanned?: boolean; pageSize?: number }): AsyncIterable<number> {
+    const includeBanned = options?.includeBanned ? 1 : 0;
+    const pageSize = pageLimit({ limit: options?.pageSize ?? 500 });
+    return iterateUserIds(async (after, limit) => {
+      this.#open();
+      return this.#stmt.userIds.all(after, includeBanned, limit).map((r) => r.user_id);
+    }, pageSize);
+  }
+
+  // Files
+
+  async registerFile(file: NewFile): Promise<FileRecord> {
+    const f = checkNewFile(file);
+    const uploadDate = this.#now();
+    const secret = newLinkSecret();
+    const insert = this.#db.transaction((id: string) => {
+      this.#stmt.insertFile.run({
+        id, secret, messageId: f.messageId, userId: f.userId, fileName: f.fileName, fileSize: f.fileSize,
+        fileType: f.fileType, mimeType: f.mimeType, isVideo: f.isVideo ? 1 : 0, uploadDate,
+        expiresAt: f.expiresAt ? f.expiresAt.getTime() : null,
+      });
+      this.#stmt.countShared.run(f.userId);
+    });
+    for (let attempt = 0; ; attempt++) {
+      const id = newPublicId();
+      try {
+        this.#write('registering a new file', () => insert(id));
+        return (await this.getFile(id))!;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'SQLITE_CONSTRAINT_UNIQUE' && /files\.message_id/.test((err as Error).message)) throw duplicateFile(f.messageId);
+        // A public id collision (72 random bits) is possible only in theory; a fresh id fixes it.
+        if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 3) continue;
+        throw err;
+      }
+    }
+  }
+
+  async getFile(id: string): Promise<FileRecord | null> {
+    this.#open();
+    if (!isPublicId(id)) return null;
+    const row = this.#stmt.getFile.get({ id, now: this.#now() });
+    return row ? this.#file(row) : null;
+  }
+
+  async getFileByMessageId(messageId: number): Promise<FileRecord | null> {
+    checkMessageId(messageId);
+    this.#open();
+    const row = this.#stmt.getFileByMessage.get({ messageId, now: this.#now() });
+    return row ? this.#file(row) : null;
+  }
+
+  async listFilesByUser(userId: number, page?: PageRequest): Promise<Page<FileRecord>> {
+    checkUserId(userId);
+    const limit = pageLimit(page);
+    const after = decodeFileCursor(page?.cursor);
+    this.#open();
+    const params = { userId, now: this.#now(), limit: limit + 1 };
+    const rows = after
+      ? this.#stmt.filesNextPage.all({ ...params, date: after.uploadDate.getTime(), id: after.id })
+      : this.#stmt.filesFirstPage.all(params);
+    const items = rows.slice(0, limit).map((r) => this.#file(r));
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeFileCursor(last.uploadDate, last.id) : null };
+  }
+
+  async revokeFile(id: string): Promise<boolean> {
+    checkFileId(id);
+    return this.#write('revoking a link', () => this.#stmt.revokeFile.run({ id, now: this.#now() }).changes > 0);
+  }
+
+  async deleteFile(id: string): Promise<boolean> {
+    checkFileId(id);
+    return this.#write('deleting a file', () => this.#stmt.deleteFile.run(id).changes > 0);
+  }
+
+  async incrementDownloads(id: string): Promise<void> {
+    checkFileId(id);
+    this.#open();
+    this.#counters.addFileCounts(id, 1, 0);
+  }
+
+  async incrementStreams(id: string): Promise<void> {
+    checkFileId(id);
+    this.#open();
+    this.#counters.addFileCounts(id, 0, 1);
+  }
+
+  // Bandwidth
+
+  recordBytes(userId: number | null, bytes: number): void {
+    if (userId !== null) checkUserId(userId);
+    checkCount(bytes, 'bytes');
+    this.#open();
+    this.#counters.addBytes(monthKey(this.#now()), userId, bytes);
+  }
+
+  async getMonthlyUsage(userId?: number | null, month?: string): Promise<MonthlyUsage> {
+    const user = userId ?? null;
+    if (user !== null) checkUserId(user);
+    const m = month === undefined ? monthKey(this.#now()) : checkMonth(month);
+    this.#open();
+    const stored = this.#stmt.getBandwidth.get(m, user ?? GLOBAL_USER)?.bytes ?? 0;
+    return { month: m, userId: user, bytes: stored + this.#counters.pendingBytes(m, user) };
+  }
+
+  flush(): Promise<void> {
+    this.#open();
+    return this.#flusher.flush();
+  }
+
+  #writeCounters(batch: CounterBatch): void {
+    this.#write('writing counters', () => this.#db.transaction(() => {
+      for (const d of batch.bandwidth) {
+        this.#stmt.addBandwidth.run(d.month, d.userId ?? GLOBAL_USER, d.bytes);
+        if (d.userId !== null) this.#stmt.addUserBandwidth.run(d.bytes, d.userId);
+      }
+      for (const f of batch.files) this.#stmt.addFileCounts.run(f.downloads, f.streams, f.id);
+    })());
+  }
+
+  // Rate limits
+
+  async hitWindow(key: string, windowMs: number, limit: number): Promise<WindowHit> {
+    checkWindow(key, windowMs, limit);
+    const { start, end } = windowBounds(this.#now(), windowMs);
+    const row = this.#write('counting a rate-limit hit', () => this.#stmt.hitWindow.get(key, start, end))!;
+    return windowHit(row.count, limit, end);
+  }
+
+  // Sessions
+
+  async getSession(botId: string): Promise<string | null> {
+    checkKey(botId, 'botId', 64);
+    this.#open();
+    return this.#stmt.getSession.get(botId)?.session ?? null;
+  }
+
+  async saveSession(botId: string, session: string): Promise<void> {
+    checkKey(botId, 'botId', 64);
+    checkKey(session, 'session', 64 * 1024);
+    this.#write('saving a session', () => this.#stmt.saveSession.run(botId, session, this.#now()));
+  }
+
+  async deleteSession(botId: string): Promise<boolean> {
+    checkKey(botId, 'botId', 64);
+    return this.#write('deleting a session', () => this.#stmt.deleteSession.run(botId).changes > 0);
+  }
+
+  // Settings
+
+  async getSetting<T extends JsonValue = JsonValue>(key: string): Promise<T | null> {
+    checkKey(key, 'key');
+    this.#open();
+    const row = this.#stmt.getSetting.get(key);
+    return row ? (JSON.parse(row.value_json) as T) : null;
+  }
+
+  async setSetting(key: string, value: JsonValue): Promise<void> {
+    checkKey(key, 'key');
+    const json = checkJson(value);
+    this.#write('saving a setting', () => this.#stmt.setSetting.run(key, json, this.#now()));
+  }
+
+  // Maintenance
+
+  async sweepExpired(): Promise<SweepResult> {
+    const now = this.#now();
+    return this.#write('sweeping expired rows', () => ({
+      files: this.#stmt.sweepFiles.run(now).changes,
+      rateWindows: this.#stmt.sweepWindows.run(now).changes,
+    }));
+  }
+
+  health(): StoreHealth {
+    return { backend: 'sqlite', degraded: this.#degraded, pendingCounters: this.#counters.size, lastError: this.#lastError };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#flusher.stop();
+    this.#stopSweep();
+    try {
+      await this.#flusher.flush();
+    } catch (err) {
+      this.#log.error({ err: describeError(err), pending: this.#counters.size }, 'final counter flush failed; pending counters are lost');
+    }
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  // Internals
+
+  #open(): void {
+    if (this.#closed) throw closed();
+  }
+
+  /** Runs a write; a lock held past busy_timeout becomes SB_ERR_STORE_UNAVAILABLE and marks the store degraded. */
+  #write<T>(what: string, fn: () => T): T {
+    this.#open();
+    try {
+      const result = fn();
+      this.#degraded = false;
+      return result;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY)/.test(code)) {
+        this.#degraded = true;
+        this.#lastError = `${code}: ${(err as Error).message}`;
+        throw unavailable(what, err);
+      }
+      throw err;
+    }
+  }
+
+  #user(r: UserRow): UserRecord {
+    return {
+      userId: r.user_id,
+      username: r.username,
+      firstName: r.first_name,
+      joinDate: new Date(r.join_date),
+      lastActive: new Date(r.last_active),
+      bandwidthUsed: r.bandwidth_used + this.#counters.pendingUserBytes(r.user_id),
+      filesShared: r.files_shared,
+      isBanned: r.is_banned === 1,
+    };
+  }
+
+  #file(r: FileRow): FileRecord {
+    const pending = this.#counters.pendingFile(r.public_id);
+    return {
+      id: r.public_id,
+      secret: r.link_secret,
+      messageId: r.message_id,
+      userId: r.user_id,
+      fileName: r.file_name,
+      fileSize: r.file_size,
+      fileType: r.file_type,
+      mimeType: r.mime_type,
+      isVideo: r.is_video === 1,
+      uploadDate: new Date(r.upload_date),
+      downloadCount: r.download_count + pending.downloads,
+      streamCount: r.stream_count + pending.streams,
+      expiresAt: r.expires_at === null ? null : new Date(r.expires_at),
+      revoked: r.revoked === 1,
+    };
+  }
+}
+
+function checkFileId(id: unknown): void {
+  if (!isPublicId(id)) throw invalidArgument('id', 'a 12-character public file id', id);
+}
+
+function describeError(err: unknown): string {
+  return err instanceof StoreError || err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
+}
