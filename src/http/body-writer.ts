@@ -1,0 +1,167 @@
+// Writes one response body through uWS with backpressure. The caller hands over pieces and waits; nothing more is
+// asked of the source until uWS has taken every byte, so each response holds at most the pieces of one write.
+// Semantics follow uWS's VideoStreamer example: tryEnd(chunk, totalSize) takes what the socket accepts without
+// buffering; the rest stays ours and is offered again from onWritable(offset), where offset is the absolute body
+// offset uWS has reached.
+import type { HttpResponse } from './uws.ts';
+
+export interface WriteCounters {
+  pendingWrites: number;
+  timers: number;
+  bytesSent: number;
+}
+
+export interface BodyWriterOptions {
+  totalSize: number;
+  /** Close the response when a backpressured write makes no progress for this long. */
+  idleTimeoutMs: number;
+  counters: WriteCounters;
+  /** Writes status and headers; run inside the cork of the first write so they leave in the same packet. */
+  writeHead: () => void;
+  /** Called when the idle timeout fires on a live response (the writer has not touched `res`). */
+  onIdle: () => void;
+}
+
+type State = 'open' | 'done' | 'aborted';
+
+export class BodyWriter {
+  readonly #res: HttpResponse;
+  readonly #opts: BodyWriterOptions;
+  #writeHead: (() => void) | null;
+  #state: State = 'open';
+  /** Pieces not yet taken by uWS; the first may be partly written, from body offset #queueBase. */
+  #queue: Uint8Array[] = [];
+  #queueBase = 0;
+  /** Body bytes uWS has taken. */
+  #offset = 0;
+  #waiter: ((written: boolean) => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #writableHooked = false;
+
+  constructor(res: HttpResponse, opts: BodyWriterOptions) {
+    this.#res = res;
+    this.#opts = opts;
+    this.#writeHead = opts.writeHead;
+  }
+
+  /** True once uWS has the whole body: the response is finished and `res` must not be used again. */
+  get done(): boolean {
+    return this.#state === 'done';
+  }
+
+  /** True once headers (and possibly some body) have gone to uWS. */
+  get headersSent(): boolean {
+    return this.#writeHead === null;
+  }
+
+  /**
+   * Resolves true when uWS has taken every byte of `pieces`, false when the response was aborted first.
+   * Only one write may be outstanding.
+   */
+  write(...pieces: Uint8Array[]): Promise<boolean> {
+    if (this.#state !== 'open') return Promise.resolve(this.#state === 'done' && pieces.every((p) => p.length === 0));
+    if (this.#waiter !== null) throw new Error('BodyWriter.write called while a write is pending');
+    this.#queue = pieces.filter((p) => p.length > 0);
+    this.#queueBase = this.#offset;
+    let drained = false;
+    this.#res.cork(() => {
+      drained = this.#drain();
+    });
+    if (drained) return Promise.resolve(true);
+    this.#hookWritable();
+    this.#opts.counters.pendingWrites++;
+    this.#armTimer();
+    return new Promise((resolve) => {
+      this.#waiter = resolve;
+    });
+  }
+
+  /** The response was aborted (client gone, timeout, or forced close): settle any wait, never touch `res` again. */
+  abort(): void {
+    if (this.#state === 'open') this.#state = 'aborted';
+    this.#queue = [];
+    this.#clearTimer();
+    this.#settle(false);
+  }
+
+  /** Runs inside a cork. True when the queue is empty. */
+  #drain(): boolean {
+    if (this.#writeHead !== null) {
+      const writeHead = this.#writeHead;
+      this.#writeHead = null;
+      writeHead();
+    }
+    while (this.#queue.length > 0) {
+      const piece = this.#queue[0]!;
+      const skip = this.#offset - this.#queueBase;
+      const rest = skip === 0 ? piece : piece.subarray(skip);
+      const [ok, done] = this.#res.tryEnd(rest, this.#opts.totalSize);
+      if (done) {
+        this.#accept(this.#offset + rest.length);
+        this.#state = 'done';
+        this.#queue = [];
+        return true;
+      }
+      if (!ok) {
+        this.#accept(this.#res.getWriteOffset());
+        return false;
+      }
+      this.#accept(this.#offset + rest.length);
+      this.#queue.shift();
+      this.#queueBase = this.#offset;
+    }
+    return true;
+  }
+
+  #accept(offset: number): void {
+    this.#opts.counters.bytesSent += offset - this.#offset;
+    this.#offset = offset;
+  }
+
+  #hookWritable(): void {
+    if (this.#writableHooked) return;
+    this.#writableHooked = true;
+    this.#res.onWritable((offset) => {
+      // uWS may call this after our wait settled; writing nothing counts as success.
+      if (this.#state !== 'open' || this.#waiter === null) return true;
+      const before = this.#offset;
+      this.#accept(offset);
+      let drained = false;
+      this.#res.cork(() => {
+        drained = this.#drain();
+      });
+      if (drained) {
+        this.#clearTimer();
+        this.#settle(true);
+      } else if (this.#offset > before) {
+        this.#armTimer(); // the client is reading, only slowly: the idle clock starts again
+      }
+      return drained;
+    });
+  }
+
+  #settle(written: boolean): void {
+    const waiter = this.#waiter;
+    if (waiter === null) return;
+    this.#waiter = null;
+    this.#opts.counters.pendingWrites--;
+    waiter(written);
+  }
+
+  #armTimer(): void {
+    this.#clearTimer();
+    this.#opts.counters.timers++;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#opts.counters.timers--;
+      if (this.#state === 'open') this.#opts.onIdle();
+    }, this.#opts.idleTimeoutMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer === null) return;
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#opts.counters.timers--;
+  }
+}

@@ -1,0 +1,279 @@
+// One GET or HEAD of a stored file, from stat to the last byte. Lifecycle: the abort handler is registered before
+// the first await; after an abort nothing touches `res`; every BlockStream opened is closed exactly once; the
+// response is accounted for exactly once (finish).
+import { createHash } from 'node:crypto';
+import type { BlockStream, FileInfo, FileSource } from '../streaming/types.ts';
+import { BodyWriter, type WriteCounters } from './body-writer.ts';
+import { contentDisposition, type DispositionType } from './content-disposition.ts';
+import { HttpError, sourceFailed, sourceLength } from './errors.ts';
+import { contentType, formatEtag, ifRangeMatches } from './headers.ts';
+import type { HttpLogger } from './logger.ts';
+import { planMultipart } from './multipart.ts';
+import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.ts';
+import { sendComplete, sendHead, sendText, writeHead, type HeaderList, type Status } from './replies.ts';
+import type { HttpResponse } from './uws.ts';
+
+export interface FileRequest {
+  /** URL-decoded id. */
+  id: string;
+  head: boolean;
+  disposition: DispositionType;
+  /** Raw header values, '' when absent. */
+  range: string;
+  ifRange: string;
+}
+
+export interface FileResponseContext {
+  source: FileSource;
+  idleTimeoutMs: number;
+  maxRanges: number;
+  counters: WriteCounters;
+  logger: HttpLogger;
+  onStart(response: FileResponse): void;
+  onFinish(response: FileResponse): void;
+}
+
+interface Segment {
+  range: ByteRange;
+  /** Multipart delimiter and part headers sent before the range's bytes. */
+  prefix?: Uint8Array;
+}
+
+const ABORTED = Symbol('aborted');
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown } | typeof ABORTED;
+
+export class FileResponse {
+  readonly #res: HttpResponse;
+  readonly #req: FileRequest;
+  readonly #ctx: FileResponseContext;
+  readonly #log: HttpLogger;
+  #aborted = false;
+  #finished = false;
+  #stream: BlockStream | null = null;
+  #writer: BodyWriter | null = null;
+  #wake: (() => void) | null = null;
+  /** Settles when the request is over, however it ended; never rejects. */
+  readonly settled: Promise<void>;
+
+  constructor(res: HttpResponse, req: FileRequest, ctx: FileResponseContext) {
+    this.#res = res;
+    this.#req = req;
+    this.#ctx = ctx;
+    // Ids are download capabilities, so logs carry a short digest instead.
+    this.#log = ctx.logger.child({ file: createHash('sha256').update(req.id).digest('hex').slice(0, 12) });
+    res.onAborted(() => this.#onAborted());
+    ctx.onStart(this);
+    this.settled = this.#run().catch((err: unknown) => {
+      this.#log.error({ err }, 'file response failed unexpectedly');
+      this.terminate();
+    });
+  }
+
+  /** Force-closes the connection unless the response already finished (used on server close and source errors). */
+  terminate(): void {
+    if (this.#aborted || this.#finished) return;
+    this.#res.close();
+    // uWS runs onAborted from close(); calling it again is a no-op, and covers a build that would not.
+    this.#onAborted();
+  }
+
+  async #run(): Promise<void> {
+    const { source } = this.#ctx;
+    const stat = await this.#settle(() => source.stat(this.#req.id));
+    if (stat === ABORTED) return;
+    if (!stat.ok) return this.#failBeforeHeaders(sourceFailed('looking up the file', stat.error));
+    const info = stat.value;
+    if (info === null) {
+      sendText(this.#res, this.#req.head, 404, 'file not found');
+      return this.#finish();
+    }
+    if (!Number.isSafeInteger(info.size) || info.size < 0) {
+      return this.#failBeforeHeaders(sourceFailed('describing the file', new TypeError(`FileInfo.size is ${info.size}`)));
+    }
+
+    const etag = formatEtag(String(info.etag));
+    const mime = contentType(info.mimeType);
+    const validators: HeaderList = [
+      ['Accept-Ranges', 'bytes'],
+      ['ETag', etag],
+    ];
+    const entity: HeaderList = [
+      ...validators,
+      ['Content-Disposition', contentDisposition(this.#req.disposition, String(info.fileName ?? ''))],
+      // The MIME type comes from the uploader; a browser must not second-guess it into something executable.
+      ['X-Content-Type-Options', 'nosniff'],
+    ];
+
+    // A Range under a failed If-Range is ignored: the client gets the whole current file (RFC 9110 §13.1.5).
+    const rangeHeader = this.#req.ifRange !== '' && !ifRangeMatches(this.#req.ifRange, etag) ? '' : this.#req.range;
+    const decision = parseRange(rangeHeader || undefined, info.size, { maxRanges: this.#ctx.maxRanges });
+
+    if (decision.kind === 'unsatisfiable') {
+      sendText(this.#res, this.#req.head, 416, 'range not satisfiable', [...validators, ['Content-Range', unsatisfiedRange(info.size)]]);
+      return this.#finish();
+    }
+
+    let status: Status;
+    let headers: HeaderList;
+    let segments: Segment[];
+    let tail: Uint8Array | undefined;
+    let length: number;
+    if (decision.kind === 'full') {
+      status = 200;
+      headers = [['Content-Type', mime], ...entity];
+      segments = info.size === 0 ? [] : [{ range: { start: 0, end: info.size - 1 } }];
+      length = info.size;
+    } else if (decision.ranges.length === 1) {
+      const range = decision.ranges[0]!;
+      status = 206;
+      headers = [['Content-Type', mime], ['Content-Range', contentRange(range, info.size)], ...entity];
+      segments = [{ range }];
+      length = range.end - range.start + 1;
+    } else {
+      const plan = planMultipart(decision.ranges, info.size, mime);
+      status = 206;
+      headers = [['Content-Type', plan.contentType], ...entity];
+      segments = plan.parts.map((part) => ({ range: part.range, prefix: part.head }));
+      tail = plan.tail;
+      length = plan.contentLength;
+    }
+
+    if (this.#req.head) {
+      sendHead(this.#res, status, headers, length);
+      return this.#finish();
+    }
+    if (length === 0) {
+      sendComplete(this.#res, false, status, headers);
+      return this.#finish();
+    }
+
+    const writer = new BodyWriter(this.#res, {
+      totalSize: length,
+      idleTimeoutMs: this.#ctx.idleTimeoutMs,
+      counters: this.#ctx.counters,
+      // Headers leave with the first bytes, so a source that fails before then still gets a clean 502.
+      writeHead: () => writeHead(this.#res, status, headers),
+      onIdle: () => {
+        this.#log.info({ idleTimeoutMs: this.#ctx.idleTimeoutMs }, 'closing a client that stopped reading');
+        this.terminate();
+      },
+    });
+    this.#writer = writer;
+
+    for (const segment of segments) {
+      if (!(await this.#pump(info, segment))) return;
+    }
+    if (tail !== undefined && !(await writer.write(tail))) return;
+    if (!writer.done) {
+      // Our own length arithmetic disagrees with what was written: never leave the client waiting for bytes.
+      this.#log.error({ length }, 'response body shorter than its Content-Length');
+      return this.terminate();
+    }
+    this.#finish();
+  }
+
+  /** Streams one range; false when the response ended early (abort or failure, already handled). */
+  async #pump(info: FileInfo, { range, prefix }: Segment): Promise<boolean> {
+    const writer = this.#writer!;
+    const expected = range.end - range.start + 1;
+    let stream: BlockStream;
+    try {
+      stream = this.#ctx.source.open(info, range.start, range.end);
+    } catch (err) {
+      this.#failSource(sourceFailed('opening a byte stream', err));
+      return false;
+    }
+    this.#stream = stream;
+    let received = 0;
+    let pendingPrefix = prefix;
+    while (received < expected) {
+      const next = await this.#settle(() => stream.next());
+      if (next === ABORTED) return false;
+      if (!next.ok) {
+        this.#failSource(sourceFailed('reading bytes', next.error));
+        return false;
+      }
+      const chunk = next.value;
+      if (chunk === null) {
+        this.#failSource(sourceLength(expected, received));
+        return false;
+      }
+      received += chunk.length;
+      if (received > expected) {
+        this.#failSource(sourceLength(expected, received));
+        return false;
+      }
+      if (chunk.length === 0) continue;
+      const written = pendingPrefix === undefined ? await writer.write(chunk) : await writer.write(pendingPrefix, chunk);
+      pendingPrefix = undefined;
+      if (!written) return false;
+    }
+    this.#closeStream();
+    return true;
+  }
+
+  /** Awaits `call()` unless the response is aborted first; never rejects, so late rejections are never unhandled. */
+  #settle<T>(call: () => Promise<T>): Promise<Settled<T>> {
+    if (this.#aborted) return Promise.resolve(ABORTED);
+    return new Promise((resolve) => {
+      this.#wake = () => resolve(ABORTED);
+      const done = (result: Settled<T>) => {
+        this.#wake = null;
+        resolve(result);
+      };
+      try {
+        call().then(
+          (value) => done({ ok: true, value }),
+          (error: unknown) => done({ ok: false, error }),
+        );
+      } catch (error) {
+        done({ ok: false, error });
+      }
+    });
+  }
+
+  #failBeforeHeaders(err: HttpError): void {
+    this.#log.error({ err }, err.message);
+    sendText(this.#res, this.#req.head, 502, 'the file could not be fetched, try again');
+    this.#finish();
+  }
+
+  #failSource(err: HttpError): void {
+    if (this.#aborted) return;
+    this.#closeStream();
+    if (this.#writer === null || !this.#writer.headersSent) return this.#failBeforeHeaders(err);
+    // Status and Content-Length are already on the wire: closing is the only honest signal left.
+    this.#log.error({ err }, `${err.message}; closing the connection mid-body`);
+    this.terminate();
+  }
+
+  #onAborted(): void {
+    if (this.#aborted || this.#finished) return;
+    this.#aborted = true;
+    this.#closeStream();
+    this.#writer?.abort();
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+    this.#log.debug({}, 'client went away');
+    this.#finish();
+  }
+
+  #closeStream(): void {
+    const stream = this.#stream;
+    if (stream === null) return;
+    this.#stream = null;
+    try {
+      stream.close();
+    } catch (err) {
+      this.#log.warn({ err }, 'BlockStream.close threw');
+    }
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#closeStream();
+    this.#ctx.onFinish(this);
+  }
+}

@@ -1,0 +1,4 @@
+export { createHttpServer, RETRY_AFTER_S, type HttpServer, type HttpServerOptions, type HttpStats } from './server.ts';
+export { HttpError, HttpErrorCodes, isHttpError, type HttpErrorCode } from './errors.ts';
+export type { HttpLogger } from './logger.ts';
+export { isNativeUws, loadUws } from './uws.ts';

@@ -1,0 +1,54 @@
+// Small complete responses (errors, HEAD, empty bodies). Each writes status, headers and end in one cork, and for
+// HEAD reports the Content-Length the GET would have without sending a body.
+import type { HttpResponse } from './uws.ts';
+
+export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
+
+export const STATUS = {
+  200: '200 OK',
+  206: '206 Partial Content',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  416: '416 Range Not Satisfiable',
+  502: '502 Bad Gateway',
+  503: '503 Service Unavailable',
+} as const;
+
+export type Status = keyof typeof STATUS;
+
+export function writeHead(res: HttpResponse, status: Status, headers: HeaderList): void {
+  res.writeStatus(STATUS[status]);
+  for (const [name, value] of headers) res.writeHeader(name, value);
+}
+
+/**
+ * Ends the response with `body`, or for HEAD with the same headers and no body. uWS writes Content-Length itself
+ * for end(); for HEAD it is written here and endWithoutBody() is called without a length, because
+ * endWithoutBody(n) with n > 0 leaves uWS waiting for n body bytes and the keep-alive connection stuck.
+ */
+export function sendComplete(res: HttpResponse, head: boolean, status: Status, headers: HeaderList, body: Uint8Array | string = ''): void {
+  res.cork(() => {
+    writeHead(res, status, headers);
+    if (head) {
+      res.writeHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
+      res.endWithoutBody();
+    } else {
+      res.end(body);
+    }
+  });
+}
+
+/** HEAD for a streamed body: the headers of the GET, its Content-Length, no body. */
+export function sendHead(res: HttpResponse, status: Status, headers: HeaderList, contentLength: number): void {
+  res.cork(() => {
+    writeHead(res, status, headers);
+    res.writeHeader('Content-Length', String(contentLength));
+    res.endWithoutBody();
+  });
+}
+
+const TEXT: HeaderList = [['Content-Type', 'text/plain; charset=utf-8']];
+
+export function sendText(res: HttpResponse, head: boolean, status: Status, text: string, extra: HeaderList = []): void {
+  sendComplete(res, head, status, [...TEXT, ...extra], `${text}\n`);
+}

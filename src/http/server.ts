@@ -1,0 +1,170 @@
+// The HTTP front of StreamBot: download and streaming links over uWebSockets.js on the main thread.
+// Routes: GET|HEAD /dl/:id[/:filename] (attachment), /stream/:id[/:filename] (inline), /healthz.
+import type { FileSource } from '../streaming/types.ts';
+import type { WriteCounters } from './body-writer.ts';
+import type { DispositionType } from './content-disposition.ts';
+import { invalidOption, listenFailed } from './errors.ts';
+import { FileResponse } from './file-response.ts';
+import { defaultLogger, type HttpLogger } from './logger.ts';
+import { DEFAULT_MAX_RANGES } from './range.ts';
+import { sendComplete, sendText } from './replies.ts';
+import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.ts';
+
+export interface HttpServerOptions {
+  source: FileSource;
+  /** Address to bind; default 0.0.0.0. */
+  host?: string;
+  /** 0 picks a free port; the chosen one is returned. */
+  port: number;
+  /** File responses in flight (GET and HEAD) before new ones get 503; default 64. */
+  maxStreams?: number;
+  /** A client that reads nothing for this long while the server waits to write is disconnected; default 10000. */
+  idleTimeoutMs?: number;
+  /** More byte ranges than this in one request and the Range header is ignored (200); default 16. */
+  maxRanges?: number;
+  logger?: HttpLogger;
+  /** Registers further routes before the catch-all 404. */
+  extraRoutes?: (app: TemplatedApp) => void;
+}
+
+export interface HttpStats {
+  /** File responses in progress (from the request to the last byte, abort or error). */
+  activeStreams: number;
+  /** Responses waiting for the client to drain before more can be written. */
+  pendingWrites: number;
+  /** Body bytes handed to the socket since start. */
+  bytesSent: number;
+  /** Idle-timeout timers alive. */
+  timers: number;
+}
+
+export interface HttpServer {
+  port: number;
+  /** Stops listening, drops every connection (in-flight responses are aborted) and resolves when all are over. */
+  close(): Promise<void>;
+  stats(): HttpStats;
+}
+
+export const RETRY_AFTER_S = 5;
+const DEFAULT_MAX_STREAMS = 64;
+const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+const ALLOW = 'GET, HEAD';
+
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const opts = checkOptions(options);
+  const uWS = loadUws();
+  const logger = opts.logger.child({ component: 'http' });
+  const counters: WriteCounters = { pendingWrites: 0, timers: 0, bytesSent: 0 };
+  const active = new Set<FileResponse>();
+  let closing = false;
+
+  const app = uWS.App();
+
+  const fileRoute = (disposition: DispositionType) => (res: HttpResponse, req: HttpRequest) => {
+    const method = req.getMethod();
+    if (method !== 'get' && method !== 'head') {
+      return sendText(res, false, 405, 'method not allowed', [['Allow', ALLOW]]);
+    }
+    const head = method === 'head';
+    if (closing || active.size >= opts.maxStreams) {
+      return sendText(res, head, 503, 'too many streams, retry shortly', [['Retry-After', String(RETRY_AFTER_S)]]);
+    }
+    let id: string;
+    try {
+      id = decodeURIComponent(req.getParameter(0));
+    } catch {
+      return sendText(res, head, 404, 'file not found');
+    }
+    // HttpRequest is only valid in this synchronous part of the handler: read everything now.
+    new FileResponse(
+      res,
+      { id, head, disposition, range: req.getHeader('range'), ifRange: req.getHeader('if-range') },
+      {
+        source: opts.source,
+        idleTimeoutMs: opts.idleTimeoutMs,
+        maxRanges: opts.maxRanges,
+        counters,
+        logger,
+        onStart: (r) => active.add(r),
+        onFinish: (r) => active.delete(r),
+      },
+    );
+  };
+
+  for (const [prefix, disposition] of [['/dl', 'attachment'], ['/stream', 'inline']] as const) {
+    app.any(`${prefix}/:id`, fileRoute(disposition));
+    app.any(`${prefix}/:id/:filename`, fileRoute(disposition));
+  }
+  app.any('/healthz', (res, req) => {
+    const method = req.getMethod();
+    if (method !== 'get' && method !== 'head') return sendText(res, false, 405, 'method not allowed', [['Allow', ALLOW]]);
+    sendComplete(res, method === 'head', 200, [['Content-Type', 'text/plain; charset=utf-8'], ['Cache-Control', 'no-store']], 'ok');
+  });
+  opts.extraRoutes?.(app);
+  app.any('/*', (res, req) => sendText(res, req.getMethod() === 'head', 404, 'not found'));
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(opts.host, opts.port, (socket) => (socket ? resolve(socket) : reject(listenFailed(opts.host, opts.port))));
+  });
+  const port = uWS.us_socket_local_port(listenSocket as never);
+  logger.info({ host: opts.host, port }, 'http server listening');
+
+  let closed: Promise<void> | null = null;
+  return {
+    port,
+    stats: () => ({ activeStreams: active.size, pendingWrites: counters.pendingWrites, bytesSent: counters.bytesSent, timers: counters.timers }),
+    close: () => {
+      closed ??= (async () => {
+        closing = true;
+        uWS.us_listen_socket_close(listenSocket);
+        const inFlight = [...active];
+        for (const response of inFlight) response.terminate();
+        // Also drops idle keep-alive connections, which would otherwise keep the process alive until they time out.
+        (app as TemplatedApp & { close?: () => void }).close?.();
+        await Promise.all(inFlight.map((r) => r.settled));
+        logger.info({ port }, 'http server closed');
+      })();
+      return closed;
+    },
+  };
+}
+
+interface CheckedOptions {
+  source: FileSource;
+  host: string;
+  port: number;
+  maxStreams: number;
+  idleTimeoutMs: number;
+  maxRanges: number;
+  logger: HttpLogger;
+  extraRoutes?: (app: TemplatedApp) => void;
+}
+
+function checkOptions(o: HttpServerOptions): CheckedOptions {
+  if (typeof o !== 'object' || o === null) throw invalidOption('options', 'an object', o);
+  const { source } = o;
+  if (typeof source !== 'object' || source === null || typeof source.stat !== 'function' || typeof source.open !== 'function') {
+    throw invalidOption('options.source', 'a FileSource (an object with stat() and open())', source);
+  }
+  const host = o.host ?? '0.0.0.0';
+  if (typeof host !== 'string' || host === '') throw invalidOption('options.host', 'a non-empty string', host);
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw invalidOption('options.port', 'an integer from 0 to 65535', o.port);
+  const positive = (name: string, value: unknown, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isSafeInteger(value) || (value as number) < 1) throw invalidOption(`options.${name}`, 'a positive integer', value);
+    return value as number;
+  };
+  if (o.extraRoutes !== undefined && typeof o.extraRoutes !== 'function') {
+    throw invalidOption('options.extraRoutes', 'a function', o.extraRoutes);
+  }
+  return {
+    source,
+    host,
+    port: o.port,
+    maxStreams: positive('maxStreams', o.maxStreams, DEFAULT_MAX_STREAMS),
+    idleTimeoutMs: positive('idleTimeoutMs', o.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS),
+    maxRanges: positive('maxRanges', o.maxRanges, DEFAULT_MAX_RANGES),
+    logger: o.logger ?? defaultLogger(),
+    extraRoutes: o.extraRoutes,
+  };
+}
