@@ -1,0 +1,166 @@
+// The supervisor: owns one worker thread per Telegram session, keeps them alive, and spreads block jobs over them.
+import { EventEmitter } from 'node:events';
+import { SessionActor, errorSummary } from './session-actor.ts';
+import { Scheduler } from './scheduler.ts';
+import { resolveOptions } from './options.ts';
+import { SbError } from '../errors.ts';
+import { sessionStateChannel, sessionEventChannel } from './events.ts';
+import type { SessionStateEvent, SessionWorkerEvent } from './events.ts';
+import type { SupervisorOptions } from './options.ts';
+import type { SessionSnapshot } from './session-actor.ts';
+import type { SchedulerStats } from './scheduler.ts';
+import type { BlockRequest, FileMeta } from '../session/protocol.ts';
+
+export type { SupervisorOptions, Logger } from './options.ts';
+export type { SessionSnapshot } from './session-actor.ts';
+export type { SchedulerStats } from './scheduler.ts';
+export type { SessionStateEvent, SessionWorkerEvent } from './events.ts';
+
+export interface SupervisorStats extends SchedulerStats {
+  sessions: number;
+  ready: number;
+  /** RPCs awaiting an answer from any worker (jobs, pings, handshakes). */
+  pendingCalls: number;
+  /** Job timers (queue deadlines, call deadlines) plus restart and flood-wait timers. */
+  timers: number;
+}
+
+export interface SupervisorEvents {
+  state: [SessionStateEvent];
+  event: [SessionWorkerEvent];
+}
+
+export interface Supervisor {
+  /** Resolves once at least one session is ready; rejects if every session has failed. */
+  ready(): Promise<void>;
+  /** One block, as an ArrayBuffer transferred from the worker. Aborting drops the job (or its late result). */
+  fetchBlock(req: BlockRequest, signal?: AbortSignal): Promise<ArrayBuffer>;
+  resolveFile(chatId: string, messageId: number, signal?: AbortSignal): Promise<FileMeta>;
+  states(): SessionSnapshot[];
+  stats(): SupervisorStats;
+  on<E extends keyof SupervisorEvents>(event: E, listener: (...args: SupervisorEvents[E]) => void): Supervisor;
+  off<E extends keyof SupervisorEvents>(event: E, listener: (...args: SupervisorEvents[E]) => void): Supervisor;
+  /** Rejects queued jobs, asks every worker to stop, then terminates them. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Supervisor {
+  const opts = resolveOptions(options);
+  const { logger } = opts;
+  const emitter = new EventEmitter();
+
+  let stopping: Promise<void> | undefined;
+  let readyWaiters: { resolve(): void; reject(err: Error): void }[] = [];
+
+  const settleReadyWaiters = () => {
+    if (readyWaiters.length === 0) return;
+    if (actors.some((a) => a.state === 'ready' || a.state === 'flood-wait')) {
+      const waiters = readyWaiters;
+      readyWaiters = [];
+      for (const w of waiters) w.resolve();
+    } else if (actors.every((a) => a.state === 'failed' || a.state === 'stopped')) {
+      const waiters = readyWaiters;
+      readyWaiters = [];
+      const err = stopping
+        ? new SbError('SB_ERR_SUPERVISOR_STOPPED')
+        : new SbError('SB_ERR_NO_SESSION', 'every session failed to start', { states: actors.map((a) => a.snapshot()) });
+      for (const w of waiters) w.reject(err);
+    }
+  };
+
+  const hooks = {
+    onState(actor: SessionActor, previous: SessionStateEvent['previous'], error: Error | undefined) {
+      const ev: SessionStateEvent = { index: actor.index, state: actor.state, previous, at: Date.now() };
+      if (actor.state === 'flood-wait') ev.floodUntil = actor.floodUntil;
+      if (error) ev.error = errorSummary(error);
+      logger.info({ session: actor.index, state: ev.state, previous, floodUntil: ev.floodUntil, error: ev.error }, 'session state');
+      if (sessionStateChannel.hasSubscribers) sessionStateChannel.publish(ev);
+      // A listener that throws must not break a worker's lifecycle bookkeeping.
+      try {
+        emitter.emit('state', ev);
+      } catch (err) {
+        logger.error({ err }, 'state listener failed');
+      }
+      settleReadyWaiters();
+      scheduler.dispatch();
+    },
+    onEvent(actor: SessionActor, event: unknown) {
+      const ev: SessionWorkerEvent = { index: actor.index, event };
+      if (sessionEventChannel.hasSubscribers) sessionEventChannel.publish(ev);
+      try {
+        emitter.emit('event', ev);
+      } catch (err) {
+        logger.error({ err }, 'event listener failed');
+      }
+    },
+  };
+
+  const actors: SessionActor[] = opts.sessions.map((spec, index) => new SessionActor(index, spec, opts, hooks));
+  const scheduler = new Scheduler(actors, opts);
+  for (const actor of actors) actor.spawn();
+
+  const supervisor: Supervisor = {
+    ready() {
+      return new Promise<void>((resolve, reject) => {
+        if (stopping) return reject(new SbError('SB_ERR_SUPERVISOR_STOPPED'));
+        readyWaiters.push({ resolve, reject });
+        settleReadyWaiters();
+      });
+    },
+
+    fetchBlock(req, signal) {
+      const label = `block ${req.chatId}/${req.messageId}@${req.offset}+${req.limit}`;
+      return scheduler.submit(label, async (actor) => {
+        const buf = await actor.call('fetchBlock', [req], opts.callTimeoutMs);
+        if (!(buf instanceof ArrayBuffer)) {
+          throw new TypeError(`session ${actor.index} answered ${label} with ${Object.prototype.toString.call(buf)}, not an ArrayBuffer`);
+        }
+        return buf;
+      }, signal);
+    },
+
+    resolveFile(chatId, messageId, signal) {
+      return scheduler.submit(`resolve ${chatId}/${messageId}`,
+        (actor) => actor.call('resolveFile', [chatId, messageId], opts.callTimeoutMs), signal);
+    },
+
+    states() {
+      const now = Date.now();
+      return actors.map((a) => a.snapshot(now));
+    },
+
+    stats() {
+      const s = scheduler.stats();
+      let pendingCalls = 0;
+      let timers = s.timers;
+      let ready = 0;
+      for (const a of actors) {
+        pendingCalls += a.pendingCalls;
+        timers += a.timers;
+        if (a.state === 'ready') ready++;
+      }
+      return { ...s, sessions: actors.length, ready, pendingCalls, timers };
+    },
+
+    on(event, listener) {
+      emitter.on(event, listener as (...args: unknown[]) => void);
+      return supervisor;
+    },
+
+    off(event, listener) {
+      emitter.off(event, listener as (...args: unknown[]) => void);
+      return supervisor;
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        scheduler.close(new SbError('SB_ERR_SUPERVISOR_STOPPED'));
+        await Promise.all(actors.map((a) => a.stop()));
+        settleReadyWaiters();
+        logger.info({ sessions: actors.length }, 'supervisor stopped');
+      })();
+      return stopping;
+    },
+  };
+  return supervisor;
+}

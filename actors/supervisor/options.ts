@@ -1,0 +1,112 @@
+// Supervisor options: defaults and validation. Errors name the option path, the way piscina does.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { RestartOptions } from './restart-budget.ts';
+
+/** The pino methods the supervisor uses; any pino logger (or child) fits. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SupervisorOptions<Spec = unknown> {
+  /** Path or file: URL of the session worker's .ts entry (the real gramjs worker, or a test fake). */
+  workerEntry: string | URL;
+  /** One opaque spec per session, passed to its worker as workerData.session. Never logged. */
+  sessions: readonly Spec[];
+  /** Calls one session may have in flight at once. Default 4. */
+  inFlightPerSession?: number;
+  /** Interval between heartbeat pings. Default 10 000. */
+  heartbeatMs?: number;
+  /** How long a ping may take before the worker counts as hung. Default heartbeatMs. */
+  heartbeatTimeoutMs?: number;
+  restart?: Partial<RestartOptions>;
+  /** Time allowed for a worker's start() handshake. Default 30 000. */
+  startTimeoutMs?: number;
+  /** Time allowed for one fetchBlock/resolveFile call before it is retried elsewhere. Default 30 000. */
+  callTimeoutMs?: number;
+  /** How long a job may wait for a ready session. Default 30 000. */
+  queueTimeoutMs?: number;
+  /** Attempts per job (first try included) before SB_ERR_BLOCK_RETRIES_EXHAUSTED. Default 4. */
+  maxAttempts?: number;
+  /** Grace period for a worker's stop() during supervisor.stop() before it is terminated. Default 2 000. */
+  stopTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface ResolvedOptions<Spec> {
+  workerEntry: string;
+  sessions: readonly Spec[];
+  inFlightPerSession: number;
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  restart: RestartOptions;
+  startTimeoutMs: number;
+  callTimeoutMs: number;
+  queueTimeoutMs: number;
+  maxAttempts: number;
+  stopTimeoutMs: number;
+  logger: Logger;
+}
+
+function invalid(kind: 'type' | 'range', message: string): Error {
+  const err = kind === 'type' ? new TypeError(message) : new RangeError(message);
+  return Object.assign(err, { code: 'SB_ERR_INVALID_OPTION' });
+}
+
+function positiveInt(path: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalid('type', `${path} must be a positive integer`);
+  if (value <= 0) throw invalid('range', `${path} must be a positive integer`);
+  return value;
+}
+
+function resolveEntry(entry: unknown): string {
+  let path: string;
+  if (entry instanceof URL) path = fileURLToPath(entry);
+  else if (typeof entry === 'string' && entry.startsWith('file:')) path = fileURLToPath(entry);
+  else if (typeof entry === 'string' && entry.length > 0) path = isAbsolute(entry) ? entry : resolve(entry);
+  else throw invalid('type', 'options.workerEntry must be a path or file: URL of the session worker entry');
+  if (!existsSync(path)) throw invalid('type', `options.workerEntry: no such file ${path}`);
+  return path;
+}
+
+export function resolveOptions<Spec>(opts: SupervisorOptions<Spec>): ResolvedOptions<Spec> {
+  if (typeof opts !== 'object' || opts === null) throw invalid('type', 'options must be an object');
+  const workerEntry = resolveEntry(opts.workerEntry);
+  if (!Array.isArray(opts.sessions) || opts.sessions.length === 0) {
+    throw invalid('type', 'options.sessions must be a non-empty array of session specs');
+  }
+  const heartbeatMs = positiveInt('options.heartbeatMs', opts.heartbeatMs, 10_000);
+  const r = opts.restart ?? {};
+  if (typeof r !== 'object' || r === null) throw invalid('type', 'options.restart must be an object');
+  const restart: RestartOptions = {
+    baseMs: positiveInt('options.restart.baseMs', r.baseMs, 500),
+    maxMs: positiveInt('options.restart.maxMs', r.maxMs, 30_000),
+    maxRestarts: positiveInt('options.restart.maxRestarts', r.maxRestarts, 5),
+    windowMs: positiveInt('options.restart.windowMs', r.windowMs, 60_000),
+  };
+  if (restart.maxMs < restart.baseMs) throw invalid('range', 'options.restart.maxMs must be >= options.restart.baseMs');
+  const logger = opts.logger ?? pino({ name: 'supervisor' });
+  for (const method of ['debug', 'info', 'warn', 'error'] as const) {
+    if (typeof logger[method] !== 'function') throw invalid('type', `options.logger.${method} must be a function`);
+  }
+  return {
+    workerEntry,
+    sessions: opts.sessions,
+    inFlightPerSession: positiveInt('options.inFlightPerSession', opts.inFlightPerSession, 4),
+    heartbeatMs,
+    heartbeatTimeoutMs: positiveInt('options.heartbeatTimeoutMs', opts.heartbeatTimeoutMs, heartbeatMs),
+    restart,
+    startTimeoutMs: positiveInt('options.startTimeoutMs', opts.startTimeoutMs, 30_000),
+    callTimeoutMs: positiveInt('options.callTimeoutMs', opts.callTimeoutMs, 30_000),
+    queueTimeoutMs: positiveInt('options.queueTimeoutMs', opts.queueTimeoutMs, 30_000),
+    maxAttempts: positiveInt('options.maxAttempts', opts.maxAttempts, 4),
+    stopTimeoutMs: positiveInt('options.stopTimeoutMs', opts.stopTimeoutMs, 2_000),
+    logger,
+  };
+}

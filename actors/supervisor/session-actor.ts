@@ -1,0 +1,309 @@
+// One session: its worker thread, the comlink proxy to it, the calls pending on it, its heartbeat, flood wait and
+// restarts. The scheduler only asks it `available()` and `call()`; everything about life and death stays here.
+import { Worker, MessageChannel } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { nodeEndpoint } from './comlink-node.ts';
+import { RestartBudget } from './restart-budget.ts';
+import { SbError, deserializeError } from '../errors.ts';
+import type { SessionApi, SessionState } from '../session/protocol.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { SessionWorkerData } from './worker-side.ts';
+
+const SHIM = new URL('../worker-shim.mjs', import.meta.url);
+
+type Method = keyof SessionApi;
+
+interface PendingCall {
+  reject(err: Error): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface ActorHooks {
+  onState(actor: SessionActor, previous: SessionState, error: Error | undefined): void;
+  onEvent(actor: SessionActor, event: unknown): void;
+}
+
+export interface SessionSnapshot {
+  index: number;
+  state: SessionState;
+  /** Epoch ms when the flood wait ends (state 'flood-wait'). */
+  floodUntil?: number;
+  /** Scheduler calls (fetchBlock/resolveFile) running on this session. */
+  inFlight: number;
+  /** Restarts inside the current restart window. */
+  restarts: number;
+  botId?: string;
+  username?: string;
+  lastError?: { code?: string; message: string };
+}
+
+export class SessionActor {
+  readonly index: number;
+  state: SessionState = 'starting';
+  floodUntil = 0;
+  /** Maintained by the scheduler: its calls running here. */
+  inFlight = 0;
+
+  readonly #spec: unknown;
+  readonly #opts: ResolvedOptions<unknown>;
+  readonly #hooks: ActorHooks;
+  readonly #budget: RestartBudget;
+  #generation = 0;
+  #worker: Worker | undefined;
+  #remote: Comlink.Remote<SessionApi> | undefined;
+  #events: MessagePort | undefined;
+  #downHandled = true;
+  #everReady = false;
+  #exited: Promise<void> = Promise.resolve();
+  #callSeq = 0;
+  readonly #pending = new Map<number, PendingCall>();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #pingOutstanding = false;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #floodTimer: NodeJS.Timeout | undefined;
+  #lastError: Error | undefined;
+  #identity: { botId: string; username: string } | undefined;
+
+  constructor(index: number, spec: unknown, opts: ResolvedOptions<unknown>, hooks: ActorHooks) {
+    this.index = index;
+    this.#spec = spec;
+    this.#opts = opts;
+    this.#hooks = hooks;
+    this.#budget = new RestartBudget(opts.restart);
+  }
+
+  /** Ready for work: alive, handshake done, not flood-waiting. */
+  available(): boolean {
+    return this.state === 'ready';
+  }
+
+  get pendingCalls(): number {
+    return this.#pending.size;
+  }
+
+  /** Timers this session holds besides its heartbeat (restart backoff, flood wait, call timeouts). */
+  get timers(): number {
+    let n = (this.#restartTimer ? 1 : 0) + (this.#floodTimer ? 1 : 0);
+    for (const p of this.#pending.values()) if (p.timer) n++;
+    return n;
+  }
+
+  snapshot(now = Date.now()): SessionSnapshot {
+    const s: SessionSnapshot = { index: this.index, state: this.state, inFlight: this.inFlight, restarts: this.#budget.recent(now) };
+    if (this.state === 'flood-wait') s.floodUntil = this.floodUntil;
+    if (this.#identity) { s.botId = this.#identity.botId; s.username = this.#identity.username; }
+    if (this.#lastError) s.lastError = errorSummary(this.#lastError);
+    return s;
+  }
+
+  spawn(): void {
+    const generation = ++this.#generation;
+    this.#downHandled = false;
+    const { port1, port2 } = new MessageChannel();
+    const workerData: SessionWorkerData = { entry: this.#opts.workerEntry, index: this.index, session: this.#spec, events: port2 };
+    const worker = new Worker(SHIM, { workerData, transferList: [port2], name: `session-${this.index}` });
+    this.#worker = worker;
+    this.#events = port1;
+    this.#remote = Comlink.wrap<SessionApi>(nodeEndpoint(worker as Parameters<typeof nodeEndpoint>[0]));
+
+    port1.on('message', (event: unknown) => {
+      if (generation === this.#generation) this.#hooks.onEvent(this, event);
+    });
+    // Events are optional traffic; they must not keep the process alive on their own.
+    port1.unref();
+
+    worker.on('error', (err) => {
+      if (generation !== this.#generation) return;
+      this.#lastError = err;
+      this.#opts.logger.error({ session: this.index, err }, 'session worker threw');
+    });
+    this.#exited = new Promise((resolve) => {
+      worker.once('exit', (exitCode) => {
+        resolve();
+        if (generation !== this.#generation) return;
+        const cause = this.#lastError;
+        const err = new SbError(this.#everReady ? 'SB_ERR_SESSION_EXITED' : 'SB_ERR_SESSION_BOOTSTRAP',
+          `session ${this.index} exited with code ${exitCode}`, { session: this.index, exitCode, cause });
+        this.#down(generation, err);
+      });
+    });
+
+    this.call('start', [], this.#opts.startTimeoutMs).then((identity) => {
+      if (generation !== this.#generation || this.#downHandled) return;
+      this.#identity = identity;
+      this.#everReady = true;
+      this.#lastError = undefined;
+      this.#startHeartbeat(generation);
+      if (this.floodUntil > Date.now()) this.#enterFloodWait();
+      else this.#setState('ready');
+    }, (err: Error) => {
+      if (generation !== this.#generation || this.#downHandled) return;
+      this.#kill(generation, new SbError('SB_ERR_SESSION_BOOTSTRAP', `session ${this.index}: start() failed`, { session: this.index, cause: err }));
+    });
+  }
+
+  /** Calls one SessionApi method with a deadline. Rejects at once if the worker dies meanwhile. */
+  call<M extends Method>(method: M, args: Parameters<SessionApi[M]>, timeoutMs: number): Promise<Awaited<ReturnType<SessionApi[M]>>> {
+    const remote = this.#remote;
+    if (remote === undefined || this.#downHandled) {
+      return Promise.reject(new SbError('SB_ERR_SESSION_EXITED', `session ${this.index} is not running`, { session: this.index }));
+    }
+    const id = ++this.#callSeq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new SbError(method === 'ping' ? 'SB_ERR_SESSION_UNRESPONSIVE' : 'SB_ERR_SESSION_CALL_TIMEOUT',
+          `session ${this.index}: ${method}() took longer than ${timeoutMs} ms`, { session: this.index, method }));
+      }, timeoutMs);
+      this.#pending.set(id, { reject, timer });
+      const fn = remote[method] as unknown as (...a: unknown[]) => Promise<unknown>;
+      fn(...args).then((value) => {
+        const p = this.#pending.get(id);
+        if (p === undefined) return; // timed out or rejected on exit; the late answer is dropped
+        clearTimeout(p.timer);
+        this.#pending.delete(id);
+        resolve(value as Awaited<ReturnType<SessionApi[M]>>);
+      }, (raw: unknown) => {
+        const p = this.#pending.get(id);
+        if (p === undefined) return;
+        clearTimeout(p.timer);
+        this.#pending.delete(id);
+        reject(deserializeError(raw));
+      });
+    });
+  }
+
+  /** Telegram asked this bot to wait: no work until `until` (epoch ms); a later deadline extends the wait. */
+  floodWait(until: number): void {
+    if (until <= this.floodUntil) return;
+    this.floodUntil = until;
+    if (this.state === 'ready' || this.state === 'flood-wait') this.#enterFloodWait();
+  }
+
+  async stop(): Promise<void> {
+    const previous = this.state;
+    if (previous === 'stopped') return this.#exited;
+    this.state = 'stopped';
+    this.#hooks.onState(this, previous, undefined);
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    clearTimeout(this.#floodTimer);
+    this.#floodTimer = undefined;
+    this.#stopHeartbeat();
+    const worker = this.#worker;
+    if (!this.#downHandled && worker !== undefined) {
+      this.#rejectPending(new SbError('SB_ERR_SUPERVISOR_STOPPED', undefined, { session: this.index }));
+      // Give the worker a chance to log out cleanly; terminate() follows either way.
+      await this.call('stop', [], this.#opts.stopTimeoutMs).catch(() => undefined);
+    }
+    this.#generation++;
+    this.#downHandled = true;
+    this.#rejectPending(new SbError('SB_ERR_SUPERVISOR_STOPPED', undefined, { session: this.index }));
+    this.#events?.close();
+    this.#events = undefined;
+    this.#remote = undefined;
+    this.#worker = undefined;
+    if (worker !== undefined) {
+      await worker.terminate();
+      await this.#exited;
+    }
+  }
+
+  #enterFloodWait(): void {
+    clearTimeout(this.#floodTimer);
+    this.#floodTimer = setTimeout(() => {
+      this.#floodTimer = undefined;
+      if (this.state === 'flood-wait') this.#setState('ready');
+    }, Math.max(0, this.floodUntil - Date.now()));
+    if (this.state !== 'flood-wait') this.#setState('flood-wait');
+    else this.#hooks.onState(this, 'flood-wait', undefined); // deadline moved
+  }
+
+  #startHeartbeat(generation: number): void {
+    this.#stopHeartbeat();
+    this.#heartbeat = setInterval(() => {
+      if (this.#pingOutstanding || generation !== this.#generation) return;
+      this.#pingOutstanding = true;
+      this.call('ping', [], this.#opts.heartbeatTimeoutMs).then(() => {
+        this.#pingOutstanding = false;
+      }, (err: Error) => {
+        this.#pingOutstanding = false;
+        if (generation !== this.#generation || this.#downHandled) return;
+        if ((err as SbError).code === 'SB_ERR_SESSION_UNRESPONSIVE') this.#kill(generation, err);
+      });
+    }, this.#opts.heartbeatMs);
+    // A quiet supervisor must not keep the process alive through its heartbeat alone.
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    this.#pingOutstanding = false;
+  }
+
+  /** Declares the worker dead now (so no job lands on it), then terminates the thread. */
+  #kill(generation: number, reason: Error): void {
+    const worker = this.#worker;
+    this.#opts.logger.warn({ session: this.index, err: reason }, 'terminating session worker');
+    this.#down(generation, reason);
+    void worker?.terminate();
+  }
+
+  #down(generation: number, reason: Error): void {
+    if (generation !== this.#generation || this.#downHandled || this.state === 'stopped') return;
+    this.#downHandled = true;
+    this.#lastError = reason;
+    this.#stopHeartbeat();
+    this.#events?.close();
+    this.#events = undefined;
+    this.#remote = undefined;
+    clearTimeout(this.#floodTimer);
+    this.#floodTimer = undefined;
+
+    // State first, so the jobs rejected below are re-issued to other sessions and never back to this one.
+    const previous = this.state;
+    if (!this.#everReady) {
+      // piscina's rule: a worker that cannot even boot would only die again; respawning it is a loop.
+      this.state = 'failed';
+      this.#opts.logger.error({ session: this.index, err: reason }, 'session failed during bootstrap; not restarting');
+    } else {
+      const delay = this.#budget.next(Date.now());
+      if (delay === null) {
+        this.state = 'failed';
+        this.#opts.logger.error({ session: this.index, err: reason, maxRestarts: this.#opts.restart.maxRestarts }, 'session restarted too often; giving up');
+      } else {
+        this.state = 'restarting';
+        this.#opts.logger.warn({ session: this.index, err: reason, delayMs: delay }, 'session down; restarting');
+        this.#restartTimer = setTimeout(() => {
+          this.#restartTimer = undefined;
+          if (this.state === 'restarting') this.spawn();
+        }, delay);
+      }
+    }
+    this.#hooks.onState(this, previous, reason);
+    this.#rejectPending(reason);
+  }
+
+  #rejectPending(reason: Error): void {
+    const calls = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of calls) {
+      clearTimeout(p.timer);
+      p.reject(reason);
+    }
+  }
+
+  #setState(next: SessionState): void {
+    const previous = this.state;
+    if (previous === next) return;
+    this.state = next;
+    this.#hooks.onState(this, previous, undefined);
+  }
+}
+
+export function errorSummary(err: Error): { code?: string; message: string } {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? { code, message: err.message } : { message: err.message };
+}
