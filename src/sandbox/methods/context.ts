@@ -1,0 +1,60 @@
+// What a method handler receives, and helpers to resolve the input peers a client sends.
+import { badRequest, unauthorized } from '../errors.ts';
+import { fromBig, type TLObject } from '../tl.ts';
+import type { Connection } from '../connection.ts';
+import type { AuthKeyRecord, DcServer } from '../dc.ts';
+import type { Sandbox } from '../sandbox.ts';
+import type { Account, Channel, World } from '../world.ts';
+
+export type MethodResult = Buffer | TLObject | TLObject[] | boolean;
+export type Handler = (ctx: CallContext, req: TLObject) => MethodResult | Promise<MethodResult>;
+
+export class CallContext {
+  constructor(readonly sandbox: Sandbox, readonly dc: DcServer, readonly conn: Connection, readonly key: AuthKeyRecord) {}
+
+  get world(): World {
+    return this.sandbox.world;
+  }
+
+  /** The authorized account, or 401 AUTH_KEY_UNREGISTERED as Telegram answers before login. */
+  me(): Account {
+    if (this.key.userId === undefined) throw unauthorized();
+    return this.world.account(this.key.userId);
+  }
+
+  user(input: TLObject): Account {
+    const me = this.me();
+    switch (input.className) {
+      case 'InputUserSelf':
+      case 'InputPeerSelf':
+        return me;
+      case 'InputUser':
+      case 'InputPeerUser': {
+        const a = this.world.accounts.get(fromBig(input.userId));
+        if (!a || (fromBig(input.accessHash) !== a.accessHash && fromBig(input.accessHash) !== 0n)) throw badRequest('USER_ID_INVALID');
+        return a;
+      }
+      default:
+        throw badRequest('USER_ID_INVALID');
+    }
+  }
+
+  /** A channel the caller may read: bots can't see channels they are not members of. */
+  channel(input: TLObject): Channel {
+    const me = this.me();
+    if (!['InputChannel', 'InputPeerChannel'].includes(input.className)) throw badRequest('CHANNEL_INVALID');
+    const c = this.world.channels.get(fromBig(input.channelId));
+    if (!c) throw badRequest('CHANNEL_INVALID');
+    const hash = fromBig(input.accessHash);
+    // Bots may address channels they belong to with access_hash 0 ("min" peers); anything else must match.
+    if (hash !== c.accessHash && !(hash === 0n && me.bot && c.members.has(me.id))) throw badRequest('CHANNEL_INVALID');
+    if (!c.members.has(me.id)) throw badRequest('CHANNEL_PRIVATE');
+    return c;
+  }
+
+  peer(input: TLObject): { kind: 'user'; account: Account } | { kind: 'channel'; channel: Channel } {
+    if (input.className === 'InputPeerChannel' || input.className === 'InputChannel') return { kind: 'channel', channel: this.channel(input) };
+    if (['InputPeerUser', 'InputPeerSelf', 'InputUser', 'InputUserSelf'].includes(input.className)) return { kind: 'user', account: this.user(input) };
+    throw badRequest('PEER_ID_INVALID');
+  }
+}
