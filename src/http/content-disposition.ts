@@ -32,14 +32,15 @@ export function cleanName(fileName: string): string {
 }
 
 /**
- * Printable ASCII without `"`, `\` or `%` (some browsers percent-decode `filename`); everything else becomes `_`.
+ * Printable ASCII without `"`, `\`, `%` (some browsers percent-decode `filename`) or `;` (naive parsers split on
+ * it even inside quotes); everything else becomes `_`.
  * Accents are stripped first so "café.mp4" falls back to "cafe.mp4" rather than "caf_.mp4".
  */
 function asciiFallback(name: string): string {
   const out = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^\x20-\x7e]|["\\%]/g, '_');
+    .replace(/[^\x20-\x7e]|["\\%;]/g, '_');
   return out.trim() === '' ? FALLBACK_NAME : out;
 }
 
