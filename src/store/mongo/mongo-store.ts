@@ -19,7 +19,7 @@ import {
   decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, monthKey, pageLimit,
 } from '../validate.ts';
 import { bandwidthId, collections, ensureIndexes, type Collections, type FileDoc, type UserDoc } from './collections.ts';
-import { MemoryWindows } from './memory-windows.ts';
+import { MemoryWindows } from '../memory-windows.ts';
 import { RecentCache } from './recent-cache.ts';
 import { isDuplicateKey, isUnavailableError, safeMessage, withRetry } from './transient.ts';
 

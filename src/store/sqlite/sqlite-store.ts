@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { CounterBuffer, CounterFlusher, type CounterBatch } from '../counter-buffer.ts';
-import { closed, duplicateFile, invalidArgument, StoreError, unavailable } from '../errors.ts';
+import { closed, duplicateFile, invalidArgument, isStoreError, StoreError, unavailable } from '../errors.ts';
+import { MemoryWindows } from '../memory-windows.ts';
 import { isPublicId, newLinkSecret, newPublicId } from '../link-ids.ts';
 import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, defaultLogger, every, iterateUserIds, windowBounds, windowHit } from '../shared.ts';
 import type {
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #counters = new CounterBuffer();
+  readonly #memoryWindows = new MemoryWindows();
   readonly #flusher: CounterFlusher;
   readonly #stopSweep: () => void;
   #closed = false;
@@ -308,9 +310,16 @@ export class SqliteStore implements Store {
 
   async hitWindow(key: string, windowMs: number, limit: number): Promise<WindowHit> {
     checkWindow(key, windowMs, limit);
-    const { start, end } = windowBounds(this.#now(), windowMs);
-    const row = this.#write('counting a rate-limit hit', () => this.#stmt.hitWindow.get(key, start, end))!;
-    return windowHit(row.count, limit, end);
+    const now = this.#now();
+    const { start, end } = windowBounds(now, windowMs);
+    try {
+      const row = this.#write('counting a rate-limit hit', () => this.#stmt.hitWindow.get(key, start, end))!;
+      return windowHit(row.count, limit, end);
+    } catch (err) {
+      if (!isStoreError(err, 'SB_ERR_STORE_UNAVAILABLE')) throw err;
+      // Locked past busy_timeout: answer from this process rather than fail the request.
+      return windowHit(this.#memoryWindows.hit(key, windowMs, now).count, limit, end);
+    }
   }
 
   // Sessions
