@@ -1,0 +1,87 @@
+// Which upload.getFile blocks cover a byte range, and what to cut off the first and last of them.
+// getFile accepts offset % 4096 == 0, limit % 4096 == 0 and 1048576 % limit == 0, and a request must not cross a
+// 1 MiB boundary. With a power-of-two block size between 4 KiB and 1 MiB and block-aligned offsets, every one of
+// those holds by construction. https://core.telegram.org/api/files#downloading-files
+import { StreamingError } from './errors.ts';
+
+export const MIN_BLOCK_SIZE = 4096;
+export const MAX_BLOCK_SIZE = 1024 * 1024;
+/** A range is cut into about this many blocks, so a read-ahead window can spread it over several sessions. */
+const TARGET_BLOCKS_PER_RANGE = 4;
+
+export interface BlockPlan {
+  size: number;
+  start: number;
+  endInclusive: number;
+  blockSize: number;
+  /** Offset of the first block (start rounded down to the block size). */
+  firstOffset: number;
+  count: number;
+  /** Bytes to drop from the front of the first block. */
+  headTrim: number;
+  /** Bytes to drop from the end of the last block as the file returns it (which is short at end of file). */
+  tailTrim: number;
+}
+
+export interface PlannedBlock {
+  index: number;
+  offset: number;
+  /** The limit to request: always the block size, even past end of file (Telegram then returns fewer bytes). */
+  limit: number;
+  /** Bytes the file actually has in this block: what the fetch must return. */
+  length: number;
+  /** The slice of the returned bytes that belongs to the range. */
+  sliceStart: number;
+  sliceEnd: number;
+}
+
+export function isValidBlockSize(n: number): boolean {
+  return Number.isInteger(n) && n >= MIN_BLOCK_SIZE && n <= MAX_BLOCK_SIZE && (n & (n - 1)) === 0;
+}
+
+/** Small ranges get small blocks (less over-fetch at unaligned edges); large ones go up to 1 MiB. */
+export function chooseBlockSize(rangeLength: number): number {
+  if (!Number.isSafeInteger(rangeLength) || rangeLength <= 0) {
+    throw new StreamingError('SB_ERR_RANGE_INVALID', `range length must be a positive integer, got ${rangeLength}`);
+  }
+  const want = Math.ceil(rangeLength / TARGET_BLOCKS_PER_RANGE);
+  let size = MIN_BLOCK_SIZE;
+  while (size < want && size < MAX_BLOCK_SIZE) size *= 2;
+  return size;
+}
+
+/** Plans [start, endInclusive] of a file of `size` bytes. An empty range is the caller's to handle. */
+export function planBlocks(size: number, start: number, endInclusive: number, blockSize?: number): BlockPlan {
+  if (!Number.isSafeInteger(size) || size <= 0) {
+    throw new StreamingError('SB_ERR_RANGE_INVALID', `file size must be a positive integer, got ${size}`);
+  }
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(endInclusive) || start < 0 || endInclusive < start || endInclusive >= size) {
+    throw new StreamingError('SB_ERR_RANGE_INVALID', `need 0 <= start <= end < size, got start=${start} end=${endInclusive} size=${size}`);
+  }
+  const bs = blockSize ?? chooseBlockSize(endInclusive - start + 1);
+  if (!isValidBlockSize(bs)) throw new StreamingError('SB_ERR_BLOCK_SIZE_INVALID', `got ${bs}`);
+  const firstOffset = Math.floor(start / bs) * bs;
+  const lastOffset = Math.floor(endInclusive / bs) * bs;
+  const count = (lastOffset - firstOffset) / bs + 1;
+  const lastLength = Math.min(bs, size - lastOffset);
+  return {
+    size, start, endInclusive, blockSize: bs, firstOffset, count,
+    headTrim: start - firstOffset,
+    tailTrim: lastLength - (endInclusive - lastOffset + 1),
+  };
+}
+
+export function blockAt(plan: BlockPlan, index: number): PlannedBlock {
+  if (!Number.isInteger(index) || index < 0 || index >= plan.count) {
+    throw new RangeError(`block index ${index} outside 0..${plan.count - 1}`);
+  }
+  const offset = plan.firstOffset + index * plan.blockSize;
+  const length = Math.min(plan.blockSize, plan.size - offset);
+  const sliceStart = index === 0 ? plan.headTrim : 0;
+  const sliceEnd = index === plan.count - 1 ? length - plan.tailTrim : length;
+  return { index, offset, limit: plan.blockSize, length, sliceStart, sliceEnd };
+}
+
+export function listBlocks(plan: BlockPlan): PlannedBlock[] {
+  return Array.from({ length: plan.count }, (_, i) => blockAt(plan, i));
+}

@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planBlocks, listBlocks, chooseBlockSize, isValidBlockSize, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE, type BlockPlan } from '../src/streaming/block-plan.ts';
+
+const MiB = 1024 * 1024;
+const BLOCK_SIZES = [4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, MiB];
+
+/** Checks every property a plan must have; returns the number of blocks. */
+function checkPlan(plan: BlockPlan, size: number, start: number, end: number): number {
+  const blocks = listBlocks(plan);
+  assert.equal(blocks.length, plan.count);
+  assert.ok(plan.count >= 1);
+  let pos = start;
+  for (const [i, b] of blocks.entries()) {
+    // upload.getFile rules, and no request crossing a 1 MiB boundary.
+    assert.equal(b.offset % 4096, 0, `offset ${b.offset} % 4096`);
+    assert.equal(b.limit % 4096, 0);
+    assert.equal(MiB % b.limit, 0);
+    assert.equal(Math.floor(b.offset / MiB), Math.floor((b.offset + b.limit - 1) / MiB), 'block stays in one 1 MiB window');
+    assert.equal(b.offset % b.limit, 0, 'aligned to its own size');
+    assert.equal(b.limit, plan.blockSize);
+    assert.equal(b.length, Math.min(plan.blockSize, size - b.offset), 'length is what the file holds there');
+    assert.ok(b.length > 0, 'no block lies wholly past the end of the file');
+    assert.ok(0 <= b.sliceStart && b.sliceStart < b.sliceEnd && b.sliceEnd <= b.length, `slice of block ${i}`);
+    assert.equal(b.offset + b.sliceStart, pos, `block ${i} continues where the previous ended`);
+    if (i > 0) assert.equal(b.sliceStart, 0, 'only the first block is trimmed at the front');
+    if (i < blocks.length - 1) assert.equal(b.sliceEnd, b.length, 'only the last block is trimmed at the end');
+    pos = b.offset + b.sliceEnd;
+  }
+  assert.equal(pos, end + 1, 'the slices cover exactly [start, end]');
+  assert.equal(plan.headTrim, start - blocks[0]!.offset);
+  const last = blocks.at(-1)!;
+  assert.equal(plan.tailTrim, last.length - last.sliceEnd);
+  // Minimal: the first block holds `start`, the last holds `end`.
+  assert.ok(blocks[0]!.offset <= start && start < blocks[0]!.offset + plan.blockSize);
+  assert.ok(last.offset <= end && end < last.offset + plan.blockSize);
+  return blocks.length;
+}
+
+function interesting(size: number, bs: number): number[] {
+  const pts = new Set<number>([0, 1, 2, size - 2, size - 1, Math.floor(size / 2)]);
+  const top = Math.floor(size / bs);
+  // Block and 1 MiB boundaries near both ends of the file; the middle of a long file adds nothing new.
+  for (const k of [1, 2, 3, top - 1, top, top + 1, MiB / bs, MiB / bs + 1]) for (const d of [-1, 0, 1]) pts.add(k * bs + d);
+  return [...pts].filter((p) => p >= 0 && p < size).sort((a, b) => a - b);
+}
+
+test('every start/end pair over the block, 1 MiB and file-end edges, for every block size', () => {
+  let plans = 0;
+  for (const bs of BLOCK_SIZES) {
+    for (const size of new Set([1, 2, 4095, 4096, 4097, bs - 1, bs, bs + 1, 3 * bs + 5, 2 * MiB + 3])) {
+      const pts = interesting(size, bs);
+      for (const start of pts) for (const end of pts) {
+        if (end < start) continue;
+        checkPlan(planBlocks(size, start, end, bs), size, start, end);
+        plans++;
+      }
+    }
+  }
+  assert.ok(plans > 4000, `checked ${plans} plans`);
+});
+
+test('exhaustive over every range of a 3-block-and-a-bit file at 4 KiB blocks (sampled every 97 bytes)', () => {
+  const size = 3 * 4096 + 123;
+  let plans = 0;
+  for (let start = 0; start < size; start += 97) {
+    for (let end = start; end < size; end += 97) {
+      checkPlan(planBlocks(size, start, end, 4096), size, start, end);
+      plans++;
+    }
+    checkPlan(planBlocks(size, start, size - 1, 4096), size, start, size - 1);
+  }
+  assert.ok(plans > 8000);
+});
+
+test('1-byte file', () => {
+  const plan = planBlocks(1, 0, 0);
+  assert.equal(plan.blockSize, 4096);
+  assert.equal(plan.count, 1);
+  assert.deepEqual(listBlocks(plan), [{ index: 0, offset: 0, limit: 4096, length: 1, sliceStart: 0, sliceEnd: 1 }]);
+  assert.equal(plan.headTrim, 0);
+  assert.equal(plan.tailTrim, 0);
+});
+
+test('a range ending at S-1 whose last block is short because the file ends', () => {
+  const size = 2 * MiB + 10;
+  const plan = planBlocks(size, MiB - 5, size - 1, MiB);
+  const blocks = listBlocks(plan);
+  assert.equal(blocks.length, 3);
+  assert.deepEqual(blocks.map((b) => [b.offset, b.length, b.sliceStart, b.sliceEnd]), [
+    [0, MiB, MiB - 5, MiB],
+    [MiB, MiB, 0, MiB],
+    [2 * MiB, 10, 0, 10],
+  ]);
+  assert.equal(plan.tailTrim, 0);
+  checkPlan(plan, size, MiB - 5, size - 1);
+});
+
+test('large files at default block sizes: random ranges near the ends and the 2 GiB / 4 GiB marks', () => {
+  let seed = 12345;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (const size of [2 * 1024 * MiB, 4 * 1024 * MiB - 1, 1536 * MiB + 777]) {
+    for (let k = 0; k < 300; k++) {
+      const start = k % 3 === 0 ? rand(size) : size - 1 - rand(3 * MiB);
+      const end = k % 2 === 0 ? size - 1 : Math.min(size - 1, start + rand(8 * MiB));
+      checkPlan(planBlocks(size, start, end), size, start, end);
+    }
+  }
+});
+
+test('block size grows with the range: power of two in [4 KiB, 1 MiB], about four blocks per range', () => {
+  let previous = 0;
+  for (let len = 1; len <= 64 * MiB; len = len < 100 ? len + 1 : Math.ceil(len * 1.07)) {
+    const bs = chooseBlockSize(len);
+    assert.ok(isValidBlockSize(bs), `${bs} for ${len}`);
+    assert.ok(bs >= previous, 'monotonic');
+    previous = bs;
+    if (bs > MIN_BLOCK_SIZE) assert.ok(len > (bs / 2) * 4, `${len} B does not need ${bs} B blocks`);
+    if (bs < MAX_BLOCK_SIZE) assert.ok(len <= bs * 4, `${len} B gets at most 4 blocks of ${bs}`);
+  }
+  assert.equal(chooseBlockSize(1), 4096);
+  assert.equal(chooseBlockSize(16384), 4096);
+  assert.equal(chooseBlockSize(16385), 8192);
+  assert.equal(chooseBlockSize(4 * MiB), MiB);
+  assert.equal(chooseBlockSize(2 ** 40), MiB);
+});
+
+test('bad input is refused with SB_ERR_* codes', () => {
+  const bad: [number, number, number, number?][] = [
+    [0, 0, 0], [-1, 0, 0], [10.5, 0, 1], [100, 5, 4], [100, -1, 5], [100, 0, 100], [100, 0, 1.5], [Number.NaN, 0, 0],
+  ];
+  for (const [size, start, end] of bad) {
+    assert.throws(() => planBlocks(size, start, end), { code: 'SB_ERR_RANGE_INVALID' }, `${size} ${start} ${end}`);
+  }
+  for (const bs of [0, 1000, 4095, 6144, 2 * MiB, 4096.5]) {
+    assert.throws(() => planBlocks(100, 0, 99, bs), { code: 'SB_ERR_BLOCK_SIZE_INVALID' }, String(bs));
+  }
+  assert.throws(() => chooseBlockSize(0), { code: 'SB_ERR_RANGE_INVALID' });
+});
