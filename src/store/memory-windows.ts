@@ -1,6 +1,6 @@
 // Rate-limit windows kept in this process while the database is unreachable (or, for SQLite, locked past
-// busy_timeout). They are per instance (several instances each allow `limit`), which is the price of staying up; they are not written back because a window
-// is over long before it would matter.
+// busy_timeout). They are per instance (several instances each allow `limit`), which is the price of staying up;
+// they are not written back because a window is over long before it would matter.
 
 import { windowBounds } from './shared.ts';
 

@@ -107,7 +107,7 @@ export class MongoWireServer {
   #accept(socket: net.Socket): void {
     this.#sockets.add(socket);
     const connectionId = ++this.#connections;
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
@@ -196,7 +196,9 @@ export class MongoWireServer {
   #run(command: Document, connectionId: number): Document {
     const name = Object.keys(command)[0] ?? '';
     const target = command[name];
-    this.log.push({ name, collection: typeof target === 'string' ? target : null });
+    // getMore names its collection in a separate field; every other collection command in its first one.
+    const collection = typeof target === 'string' ? target : typeof command.collection === 'string' ? command.collection : null;
+    this.log.push({ name, collection });
     const handler = COMMANDS[name as keyof typeof COMMANDS] ?? COMMANDS[name.toLowerCase() as keyof typeof COMMANDS];
     if (!handler) {
       return { ok: 0, code: 59, codeName: 'CommandNotFound', errmsg: `no such command: '${name}' (not implemented by the test wire server)` };
@@ -319,7 +321,7 @@ const COMMANDS: Record<string, Handler> = {
     if (cmd.sort) cursor = cursor.sort(cmd.sort);
     if (cmd.skip) cursor = cursor.skip(cmd.skip);
     if (cmd.limit) cursor = cursor.limit(Math.abs(cmd.limit));
-    const docs = cursor.all().map(clone);
+    const docs = (cursor.all() as Document[]).map(clone);
     return this.cursorReply(`${db}.${cmd.find}`, docs, cmd.singleBatch ? docs.length || 1 : cmd.batchSize, true);
   },
   getMore(cmd, db) {
@@ -398,7 +400,7 @@ function updateDocs(coll: Collection, q: Document, u: Document, opts: { multi: b
   const isReplacement = !Object.keys(u).some((k) => k.startsWith('$'));
   const query = new Query(q, {});
   let targets = coll.docs.filter((d) => query.test(d));
-  if (opts.sort && targets.length > 1) targets = new Query({}, {}).find(targets).sort(opts.sort).all();
+  if (opts.sort && targets.length > 1) targets = new Query({}, {}).find(targets).sort(opts.sort).all() as Document[];
   if (!opts.multi) targets = targets.slice(0, 1);
 
   if (targets.length === 0) {

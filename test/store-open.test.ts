@@ -1,0 +1,100 @@
+// openStore: backend selection, configuration errors, the SQLite file and its schema version.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import { isStoreError, openStore, storeConfigFromEnv } from '../src/store/index.ts';
+import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.ts';
+import { MongoWireServer } from './support/mongo-wire-server.ts';
+
+const logger = pino({ level: 'silent' });
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'streambot-open-'));
+  dirs.push(d);
+  return d;
+};
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test('without a database URL the store is SQLite at <dataDir>/streambot.db in WAL mode with the current schema', async () => {
+  const dataDir = join(tempDir(), 'nested', 'data');
+  const store = await openStore({ dataDir, logger, sweepIntervalMs: 0 });
+  assert.equal(store.backend, 'sqlite');
+  await store.close();
+  const file = join(dataDir, 'streambot.db');
+  assert.ok(existsSync(file));
+  const db = new Database(file, { readonly: true });
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  db.close();
+});
+
+test('reopening keeps the data and does not migrate twice', async () => {
+  const dataDir = tempDir();
+  const first = await openStore({ dataDir, logger, sweepIntervalMs: 0 });
+  await first.setSetting('k', 'v');
+  await first.close();
+  const second = await openStore({ dataDir, logger, sweepIntervalMs: 0 });
+  assert.equal(await second.getSetting('k'), 'v');
+  await second.close();
+});
+
+test('a database written by a newer StreamBot is refused instead of being misread', async () => {
+  const dataDir = tempDir();
+  const db = new Database(join(dataDir, 'streambot.db'));
+  db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  db.close();
+  await assert.rejects(openStore({ dataDir, logger }), (err: unknown) => isStoreError(err, 'SB_ERR_STORE_SCHEMA') && /upgrade StreamBot/.test((err as Error).message));
+});
+
+test(':memory: gives a throwaway database for tests', async () => {
+  const store = await openStore({ dataDir: ':memory:', logger, sweepIntervalMs: 0 });
+  await store.upsertUser({ userId: 1 });
+  assert.equal(await store.countUsers(), 1);
+  await store.close();
+});
+
+test('DATABASE_URL without DATABASE_NAME is a configuration error naming the variable', async () => {
+  await assert.rejects(
+    openStore({ databaseUrl: 'mongodb://127.0.0.1:1', logger }),
+    (err: unknown) => isStoreError(err, 'SB_ERR_STORE_CONFIG') && /DATABASE_NAME/.test((err as Error).message),
+  );
+});
+
+test('with a database URL the store is MongoDB and creates its indexes at start', async () => {
+  const server = new MongoWireServer();
+  await server.start();
+  try {
+    const store = await openStore({ databaseUrl: server.url(), databaseName: 'sb', logger, sweepIntervalMs: 0 });
+    assert.equal(store.backend, 'mongodb');
+    await store.close();
+    const created = server.log.filter((c) => c.name === 'createIndexes').map((c) => c.collection).sort();
+    assert.deepEqual(created, ['bandwidth_usage', 'files', 'rate_limits', 'users']);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('an unreachable MongoDB at start is SB_ERR_STORE_UNAVAILABLE and the message carries no credentials', async () => {
+  await assert.rejects(
+    openStore({ databaseUrl: 'mongodb://admin:hunter2@127.0.0.1:1/?directConnection=true', databaseName: 'sb', logger, mongoOptions: { serverSelectionTimeoutMS: 200 } }),
+    (err: unknown) => {
+      assert.ok(isStoreError(err, 'SB_ERR_STORE_UNAVAILABLE'));
+      assert.doesNotMatch(String((err as Error).message) + String(((err as Error).cause as Error)?.message), /hunter2/);
+      return true;
+    },
+  );
+});
+
+test('storeConfigFromEnv reads DATABASE_URL, DATABASE_NAME and DATA_DIR', () => {
+  assert.deepEqual(storeConfigFromEnv({ DATABASE_URL: 'mongodb://db:27017', DATABASE_NAME: 'streambot' }), {
+    databaseUrl: 'mongodb://db:27017', databaseName: 'streambot', dataDir: './data',
+  });
+  assert.deepEqual(storeConfigFromEnv({ DATA_DIR: '/var/lib/streambot' }), { databaseUrl: null, databaseName: null, dataDir: '/var/lib/streambot' });
+});
