@@ -107,6 +107,7 @@ export class SqliteStore implements Store {
                 @expiresAt, @secret)`),
       countShared: db.prepare('UPDATE users SET files_shared = files_shared + 1 WHERE user_id = ?'),
       getFile: db.prepare<unknown[], FileRow>(`SELECT * FROM files WHERE public_id = @id AND ${VISIBLE}`),
+      getFileAnyState: db.prepare<unknown[], FileRow>('SELECT * FROM files WHERE public_id = ?'),
       getFileByMessage: db.prepare<unknown[], FileRow>(`SELECT * FROM files WHERE message_id = @messageId AND ${VISIBLE}`),
       filesFirstPage: db.prepare<unknown[], FileRow>(`
         SELECT * FROM files WHERE user_id = @userId AND ${VISIBLE}
@@ -212,7 +213,8 @@ export class SqliteStore implements Store {
       const id = newPublicId();
       try {
         this.#write('registering a new file', () => insert(id));
-        return (await this.getFile(id))!;
+        // Read back without the expiry filter: a file registered with a past expiresAt still gets its record.
+        return this.#file(this.#stmt.getFileAnyState.get(id)!);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'SQLITE_CONSTRAINT_UNIQUE' && /files\.message_id/.test((err as Error).message)) throw duplicateFile(f.messageId);
