@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const only = process.argv.slice(2);
@@ -12,11 +13,14 @@ if (files.length === 0) {
   console.error('no test files found under test/');
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=.test-results.tap', ...files], { cwd: root, stdio: 'inherit' });
+// Each run writes its own TAP file, so concurrent runs never read each other's results.
+const tapFile = join(tmpdir(), `streambot-tests-${process.pid}-${Date.now()}.tap`);
+// --test-force-exit: gramjs keeps reconnect/update-loop timers alive after a client is destroyed.
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=' + tapFile, ...files], { cwd: root, stdio: 'inherit' });
 child.on('exit', async (code, signal) => {
   const { readFileSync } = await import('node:fs');
   let tap = '';
-  try { tap = readFileSync(join(root, '.test-results.tap'), 'utf8'); } catch {}
+  try { tap = readFileSync(tapFile, 'utf8'); } catch {}
   const pass = Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
   const fail = Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
   const skipped = Number(/^# skipped (\d+)/m.exec(tap)?.[1] ?? 0);

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { ConnectionTCPFull } = require('telegram/network') as typeof import('telegram/network');
+const { ConnectionTCPFull } = require('telegram/network') as typeof import('telegram/network/index.js');
 const { _serverKeys } = require('telegram/crypto/RSA') as { _serverKeys: Map<string, { n: unknown; e: number }> };
 const bigInt = require('big-integer') as typeof import('big-integer');
 

@@ -130,7 +130,7 @@ export const messagesMethods: Record<string, Handler> = {
     const me = ctx.me();
     const query = ctx.world.callbackQueries.get(fromBig(req.queryId));
     if (!query || query.botId !== me.id || query.answer) throw badRequest('QUERY_ID_INVALID');
-    query.answer = { message: req.message, alert: Boolean(req.alert), url: req.url };
+    query.answer = { message: req.message ?? undefined, alert: Boolean(req.alert), url: req.url ?? undefined };
     query.resolve(query.answer);
     return true;
   },
