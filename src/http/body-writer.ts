@@ -59,7 +59,11 @@ export class BodyWriter {
    * Only one write may be outstanding.
    */
   write(...pieces: Uint8Array[]): Promise<boolean> {
-    if (this.#state !== 'open') return Promise.resolve(this.#state === 'done' && pieces.every((p) => p.length === 0));
+    if (this.#state === 'aborted') return Promise.resolve(false);
+    if (this.#state === 'done') {
+      if (pieces.every((p) => p.length === 0)) return Promise.resolve(true);
+      throw new Error('BodyWriter.write after the whole Content-Length was written');
+    }
     if (this.#waiter !== null) throw new Error('BodyWriter.write called while a write is pending');
     this.#queue = pieces.filter((p) => p.length > 0);
     this.#queueBase = this.#offset;

@@ -65,13 +65,21 @@ export class FileResponse {
     ctx.onStart(this);
     this.settled = this.#run().catch((err: unknown) => {
       this.#log.error({ err }, 'file response failed unexpectedly');
-      this.terminate();
+      try {
+        this.terminate();
+      } catch (closeErr) {
+        this.#log.error({ err: closeErr }, 'could not close the connection of a failed response');
+      } finally {
+        this.#finish();
+      }
     });
   }
 
   /** Force-closes the connection unless the response already finished (used on server close and source errors). */
   terminate(): void {
     if (this.#aborted || this.#finished) return;
+    // A finished body means uWS has discarded `res`; there is nothing left to close.
+    if (this.#writer?.done) return this.#finish();
     this.#res.close();
     // uWS runs onAborted from close(); calling it again is a no-op, and covers a build that would not.
     this.#onAborted();
@@ -274,6 +282,7 @@ export class FileResponse {
     if (this.#finished) return;
     this.#finished = true;
     this.#closeStream();
+    this.#writer?.abort(); // no-op after a complete body; releases the timer on any other path
     this.#ctx.onFinish(this);
   }
 }

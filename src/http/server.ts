@@ -49,11 +49,19 @@ export const RETRY_AFTER_S = 5;
 const DEFAULT_MAX_STREAMS = 64;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 const ALLOW = 'GET, HEAD';
+// uWS closes an HTTP socket that has been backpressured this long, whatever idleTimeoutMs says.
+const UWS_HTTP_IDLE_TIMEOUT_MS = 10_000;
 
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const opts = checkOptions(options);
   const uWS = loadUws();
   const logger = opts.logger.child({ component: 'http' });
+  if (opts.idleTimeoutMs > UWS_HTTP_IDLE_TIMEOUT_MS) {
+    logger.warn(
+      { idleTimeoutMs: opts.idleTimeoutMs },
+      `idleTimeoutMs above ${UWS_HTTP_IDLE_TIMEOUT_MS} has no effect: uWS closes clients that stop reading after about 10 s`,
+    );
+  }
   const counters: WriteCounters = { pendingWrites: 0, timers: 0, bytesSent: 0 };
   const active = new Set<FileResponse>();
   let closing = false;
