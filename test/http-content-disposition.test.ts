@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cleanName, contentDisposition } from '../src/http/content-disposition.ts';
+import { createHttpServer } from '../src/http/index.ts';
+import { headerValues, rawRequest, request } from './support/http-client.ts';
+import { recordingLogger } from './support/http-logger.ts';
+import { MemorySource, patternBytes } from './support/http-memory-source.ts';
 
 /** Reads filename* back the way a client does (RFC 8187 ext-value). */
 function decodeExt(header: string): string {
@@ -81,4 +85,30 @@ test('lone surrogates do not throw and are encoded as U+FFFD', () => {
 test('very long names are capped at 255 characters', () => {
   const h = contentDisposition('attachment', 'é'.repeat(1000));
   assert.equal(Array.from(decodeExt(h)).length, 255);
+});
+
+test('through the server: nasty stored names reach the wire as one safe header', async () => {
+  const names = {
+    crlf: 'clip.mp4\r\nSet-Cookie: owned=1\r\n\r\n<html>',
+    unicode: 'Фильм «лучший» 😀.mkv',
+    quotes: 'say "hi" \\ to ;all.txt',
+  };
+  const source = new MemorySource(Object.entries(names).map(([id, fileName]) => ({ id, fileName, data: patternBytes(10) })));
+  const server = await createHttpServer({ source, host: '127.0.0.1', port: 0, logger: recordingLogger().logger });
+  try {
+    for (const [id, name] of Object.entries(names)) {
+      const raw = await rawRequest(server.port, `GET /dl/${id} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
+      assert.equal(raw.status, 200);
+      assert.equal(headerValues(raw, 'set-cookie').length, 0, id);
+      const values = headerValues(raw, 'content-disposition');
+      assert.equal(values.length, 1, id);
+      assertSafe(values[0]!);
+      assert.equal(raw.body.length, 10, `${id}: the body is exactly the file`);
+      const viaClient = await request(server.port, `/stream/${id}`);
+      assert.equal(decodeExt(viaClient.headers['content-disposition']!), cleanName(name));
+      assert.ok(viaClient.headers['content-disposition']!.startsWith('inline; '));
+    }
+  } finally {
+    await server.close();
+  }
 });
