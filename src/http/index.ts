@@ -2,3 +2,4 @@ export { createHttpServer, RETRY_AFTER_S, type HttpServer, type HttpServerOption
 export { HttpError, HttpErrorCodes, isHttpError, type HttpErrorCode } from './errors.ts';
 export type { HttpLogger } from './logger.ts';
 export { isNativeUws, loadUws } from './uws.ts';
+export { fileLinks, type FileLinks } from './links.ts';
