@@ -68,6 +68,7 @@ export class Connection {
     const key = this.dc.authKeys.get(keyId.toString('hex'));
     if (!key) {
       // Telegram answers an unknown auth key with transport error -404; clients then create a new key.
+      this.dc.sandbox.counters.unknownAuthKeys++;
       this.#write(transportErrorPayload(-404));
       return;
     }
@@ -114,6 +115,7 @@ export class Connection {
       this.#send(new Api.NewSessionCreated({ firstMsgId: toBig(msgId), uniqueId: toBig(randomBytes(8).readBigInt64LE(0)), serverSalt: toBig(key.salt) }).getBytes(), false);
     }
     if (salt !== key.salt) {
+      this.dc.sandbox.counters.badServerSalts++;
       // The client learns the salt from bad_server_salt and resends (core.telegram.org/mtproto/service_messages_about_messages).
       this.#send(new Api.BadServerSalt({ badMsgId: toBig(msgId), badMsgSeqno: seqNo, errorCode: 48, newServerSalt: toBig(key.salt) }).getBytes(), false);
       return;

@@ -37,7 +37,7 @@ export const ONE_MIB = 1 << 20;
 
 /** Checks an upload.getFile part against the documented offset/limit rules; returns the error message or null. */
 export function checkGetFilePart(offset: number, limit: number, precise: boolean): string | null {
-  if (!Number.isSafeInteger(offset) || offset < 0) return 'OFFSET_INVALID';
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset % (precise ? 1024 : 4096) !== 0) return 'OFFSET_INVALID';
   if (!Number.isSafeInteger(limit) || limit <= 0 || limit > ONE_MIB) return 'LIMIT_INVALID';
   if (precise) {
     if (offset % 1024 !== 0) return 'OFFSET_INVALID';

@@ -49,6 +49,8 @@ export interface SandboxCounters {
   requests: Record<string, number>;
   errors: Record<string, number>;
   getFileParts: number;
+  badServerSalts: number;
+  unknownAuthKeys: number;
   bytesServed: number;
   floodWaits: number;
 }
@@ -58,7 +60,7 @@ export class Sandbox {
   readonly rsa: SandboxRsaKey;
   readonly dcs: DcServer[] = [];
   readonly host: string;
-  readonly counters: SandboxCounters = { connections: 0, handshakes: 0, logins: 0, exportedAuthorizations: 0, requests: {}, errors: {}, getFileParts: 0, bytesServed: 0, floodWaits: 0 };
+  readonly counters: SandboxCounters = { connections: 0, handshakes: 0, logins: 0, exportedAuthorizations: 0, requests: {}, errors: {}, getFileParts: 0, badServerSalts: 0, unknownAuthKeys: 0, bytesServed: 0, floodWaits: 0 };
   readonly exportedAuthorizations = new Map<bigint, { userId: bigint; dcId: number; bytes: Buffer }>();
   readonly botCommands = new Map<bigint, { command: string; description: string }[]>();
   readonly #latency = new Map<number, number>();
