@@ -40,6 +40,11 @@ export interface Supervisor {
   stats(): SupervisorStats;
   on<E extends keyof SupervisorEvents>(event: E, listener: (...args: SupervisorEvents[E]) => void): Supervisor;
   off<E extends keyof SupervisorEvents>(event: E, listener: (...args: SupervisorEvents[E]) => void): Supervisor;
+  /**
+   * Terminates one session's worker thread as if it had crashed; it is restarted under the usual rules.
+   * Resolves false when that session has no running worker.
+   */
+  terminateSession(index: number): Promise<boolean>;
   /** Rejects queued jobs, asks every worker to stop, then terminates them. Idempotent. */
   stop(): Promise<void>;
 }
@@ -140,6 +145,12 @@ export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Superv
         if (a.state === 'ready') ready++;
       }
       return { ...s, sessions: actors.length, ready, pendingCalls, timers };
+    },
+
+    terminateSession(index) {
+      const actor = actors[index];
+      if (actor === undefined) return Promise.reject(new RangeError(`no session ${index}; sessions are 0..${actors.length - 1}`));
+      return actor.terminate();
     },
 
     on(event, listener) {

@@ -174,6 +174,14 @@ export class SessionActor {
     });
   }
 
+  /** Terminates the worker thread; its 'exit' then goes through the same path as a crash. */
+  async terminate(): Promise<boolean> {
+    const worker = this.#worker;
+    if (worker === undefined || this.#downHandled) return false;
+    await worker.terminate();
+    return true;
+  }
+
   /** Telegram asked this bot to wait: no work until `until` (epoch ms); a later deadline extends the wait. */
   floodWait(until: number): void {
     if (until <= this.floodUntil) return;
