@@ -149,7 +149,7 @@ export class Connection {
       case 'GetFutureSalts': {
         const nowS = Math.floor(Date.now() / 1000);
         const salts = Array.from({ length: obj.num }, (_, i) => new Api.FutureSalt({ validSince: nowS + i * 3600, validUntil: nowS + (i + 1) * 3600, salt: toBig(this.key!.salt) }));
-        this.#sendRpcResult(msgId, new Api.FutureSalts({ reqMsgId: toBig(msgId), now: nowS, salts }).getBytes());
+        this.#sendRpcResult(msgId, [new Api.FutureSalts({ reqMsgId: toBig(msgId), now: nowS, salts }).getBytes()]);
         return;
       }
       default:
@@ -163,13 +163,13 @@ export class Connection {
       if (inner.className === 'InitConnection') this.receivesUpdates = true;
       inner = inner.query;
     }
-    let result: Buffer;
+    let result: Buffer[];
     try {
       result = await this.dc.sandbox.dispatch(this, inner);
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       this.dc.sandbox.countError(err.errorMessage);
-      result = rpcErrorBytes(err.code, err.errorMessage);
+      result = [rpcErrorBytes(err.code, err.errorMessage)];
     }
     if (this.#closed) return;
     const latency = this.dc.sandbox.latencyMs(this.dc.id);
@@ -177,8 +177,8 @@ export class Connection {
     this.#sendRpcResult(msgId, result);
   }
 
-  #sendRpcResult(reqMsgId: bigint, result: Buffer): void {
-    this.#send(Buffer.concat([int32(ID.rpcResult), long(reqMsgId), result]), true, true);
+  #sendRpcResult(reqMsgId: bigint, result: Buffer[]): void {
+    this.#send([int32(ID.rpcResult), long(reqMsgId), ...result], true, true);
   }
 
   /** Pushes an update (Updates object) to this connection; not a response, so its msg_id is ≡ 3 mod 4. */
@@ -207,28 +207,32 @@ export class Connection {
     return id;
   }
 
-  #send(body: Buffer, contentRelated: boolean, response = false): void {
+  /** Encrypts and sends one message; `body` may come in parts so a large answer is copied once, into the plaintext. */
+  #send(body: Buffer | Buffer[], contentRelated: boolean, response = false): void {
     const key = this.key;
     if (!key || this.#closed || this.sessionId === undefined) return;
+    const parts = Array.isArray(body) ? body : [body];
+    const bodyLength = parts.reduce((n, p) => n + p.length, 0);
     const seqNo = contentRelated ? this.#seq++ * 2 + 1 : this.#seq * 2;
     const header = Buffer.allocUnsafe(32);
     header.writeBigInt64LE(key.salt, 0);
     header.writeBigInt64LE(this.sessionId, 8);
     header.writeBigInt64LE(this.#nextMsgId(response), 16);
     header.writeInt32LE(seqNo, 24);
-    header.writeInt32LE(body.length, 28);
-    const unpadded = 32 + body.length;
+    header.writeInt32LE(bodyLength, 28);
+    const unpadded = 32 + bodyLength;
     const padding = randomBytes(((16 - (unpadded % 16)) % 16) + 16);
-    const plain = Buffer.concat([header, body, padding]);
+    const plain = Buffer.concat([header, ...parts, padding]);
     const msgKey = sha256(key.key.subarray(96, 128), plain).subarray(8, 24);
     const { key: aesKey, iv } = messageKeyIv(key.key, msgKey, 8);
     const cipher = igeEncrypt(plain, aesKey, iv);
-    this.#write(Buffer.concat([key.keyIdBytes, msgKey]), cipher);
+    this.#write(key.keyIdBytes, msgKey, cipher);
   }
 
-  #write(head: Buffer, rest?: Buffer): void {
+  #write(...parts: Buffer[]): void {
     if (this.#closed) return;
-    const payload = rest ? Buffer.concat([head, rest]) : head;
-    for (const part of this.#encoder.encode(payload)) this.socket.write(part);
+    this.socket.cork();
+    for (const part of this.#encoder.encode(parts)) this.socket.write(part);
+    this.socket.uncork();
   }
 }

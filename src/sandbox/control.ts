@@ -158,8 +158,9 @@ export class SandboxControl {
     return this.sandbox.dropConnections({ dcId: opts.dcId, userId: opts.userId === undefined ? undefined : id(opts.userId) });
   }
 
-  counters(): SandboxCounters {
-    return structuredClone(this.sandbox.counters);
+  counters(): SandboxCounters & { cpuMs: number } {
+    const cpu = process.cpuUsage();
+    return { ...structuredClone(this.sandbox.counters), cpuMs: (cpu.user + cpu.system) / 1000 };
   }
 
   /** Bytes of a stored document, for checking downloads byte-exact. */

@@ -117,7 +117,8 @@ export class Sandbox {
   }
 
   // ── dispatch ─────────────────────────────────────────────────────────
-  async dispatch(conn: Connection, request: TLObject): Promise<Buffer> {
+  /** Runs a request; the serialized answer comes in parts (see Connection#send). */
+  async dispatch(conn: Connection, request: TLObject): Promise<Buffer[]> {
     const name: string = request.className;
     this.counters.requests[name] = (this.counters.requests[name] ?? 0) + 1;
     const handler = METHODS[name];
@@ -126,10 +127,10 @@ export class Sandbox {
       throw badRequest('METHOD_NOT_SUPPORTED');
     }
     const result = await handler(new CallContext(this, conn.dc, conn, conn.key!), request);
-    if (Buffer.isBuffer(result)) return result;
-    if (typeof result === 'boolean') return boolBytes(result);
-    if (Array.isArray(result)) return vectorBytes(result.map((o) => o.getBytes()));
-    return result.getBytes();
+    if (Buffer.isBuffer(result)) return [result];
+    if (typeof result === 'boolean') return [boolBytes(result)];
+    if (Array.isArray(result)) return result.every((r) => Buffer.isBuffer(r)) ? (result as Buffer[]) : [vectorBytes(result.map((o) => (o as TLObject).getBytes()))];
+    return [result.getBytes()];
   }
 
   countError(message: string): void {

@@ -56,14 +56,17 @@ export class FullTransportDecoder {
 export class FullTransportEncoder {
   #seq = 0;
 
-  /** Frames one payload; returns [header, payload, trailer] so a large payload is never copied. */
-  encode(payload: Buffer): Buffer[] {
+  /** Frames one payload given in parts; returns header, the parts and trailer, so nothing large is copied. */
+  encode(parts: Buffer[]): Buffer[] {
+    const length = parts.reduce((n, p) => n + p.length, 0);
     const head = Buffer.allocUnsafe(8);
-    head.writeInt32LE(payload.length + 12, 0);
+    head.writeInt32LE(length + 12, 0);
     head.writeInt32LE(this.#seq++, 4);
+    let crc = crc32(head);
+    for (const p of parts) crc = crc32(p, crc);
     const tail = Buffer.allocUnsafe(4);
-    tail.writeUInt32LE(crc32(payload, crc32(head)), 0);
-    return [head, payload, tail];
+    tail.writeUInt32LE(crc, 0);
+    return [head, ...parts, tail];
   }
 }
 

@@ -6,7 +6,8 @@ import type { AuthKeyRecord, DcServer } from '../dc.ts';
 import type { Sandbox } from '../sandbox.ts';
 import type { Account, Channel, World } from '../world.ts';
 
-export type MethodResult = Buffer | TLObject | TLObject[] | boolean;
+/** A TL object, a vector of them, a Bool, or already serialized bytes (a Buffer, or parts of one as Buffer[]). */
+export type MethodResult = Buffer | Buffer[] | TLObject | TLObject[] | boolean;
 export type Handler = (ctx: CallContext, req: TLObject) => MethodResult | Promise<MethodResult>;
 
 export class CallContext {

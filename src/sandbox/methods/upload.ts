@@ -31,6 +31,6 @@ export const uploadMethods: Record<string, Handler> = {
     ctx.sandbox.counters.getFileParts++;
     // upload.file#96a18d5 type:storage.FileType mtime:int bytes:bytes, written by hand: this is the hot path.
     const { head, pad } = bytesHeader(bytes.length);
-    return Buffer.concat([uint32(ID.uploadFile), uint32(ID.storageFilePartial), int32(0), head, bytes, pad]);
+    return [Buffer.concat([uint32(ID.uploadFile), uint32(ID.storageFilePartial), int32(0), head]), bytes, pad];
   },
 };
