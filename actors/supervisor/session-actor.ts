@@ -122,6 +122,11 @@ export class SessionActor {
       worker.once('exit', (exitCode) => {
         resolve();
         if (generation !== this.#generation) return;
+        if (this.state === 'stopped') {
+          // Exited on its own during stop(): nothing is restarted, but the graceful stop call must not hang.
+          this.#rejectPending(new SbError('SB_ERR_SUPERVISOR_STOPPED', undefined, { session: this.index }));
+          return;
+        }
         const cause = this.#lastError;
         const err = new SbError(this.#everReady ? 'SB_ERR_SESSION_EXITED' : 'SB_ERR_SESSION_BOOTSTRAP',
           `session ${this.index} exited with code ${exitCode}`, { session: this.index, exitCode, cause });
@@ -130,7 +135,7 @@ export class SessionActor {
     });
 
     this.call('start', [], this.#opts.startTimeoutMs).then((identity) => {
-      if (generation !== this.#generation || this.#downHandled) return;
+      if (generation !== this.#generation || this.#downHandled || this.state === 'stopped') return;
       this.#identity = identity;
       this.#everReady = true;
       this.#lastError = undefined;
@@ -138,7 +143,7 @@ export class SessionActor {
       if (this.floodUntil > Date.now()) this.#enterFloodWait();
       else this.#setState('ready');
     }, (err: Error) => {
-      if (generation !== this.#generation || this.#downHandled) return;
+      if (generation !== this.#generation || this.#downHandled || this.state === 'stopped') return;
       this.#kill(generation, new SbError('SB_ERR_SESSION_BOOTSTRAP', `session ${this.index}: start() failed`, { session: this.index, cause: err }));
     });
   }
@@ -200,7 +205,8 @@ export class SessionActor {
     this.#floodTimer = undefined;
     this.#stopHeartbeat();
     const worker = this.#worker;
-    if (!this.#downHandled && worker !== undefined) {
+    // Only a worker past its handshake has a session to close; one still booting is simply terminated.
+    if (!this.#downHandled && worker !== undefined && (previous === 'ready' || previous === 'flood-wait')) {
       this.#rejectPending(new SbError('SB_ERR_SUPERVISOR_STOPPED', undefined, { session: this.index }));
       // Give the worker a chance to log out cleanly; terminate() follows either way.
       await this.call('stop', [], this.#opts.stopTimeoutMs).catch(() => undefined);
