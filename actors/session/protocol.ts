@@ -49,3 +49,35 @@ export interface SessionApi {
   ping(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** What the main thread gives each session worker (workerData.session). The token and session string are secrets. */
+export interface TelegramSessionSpec {
+  botToken: string;
+  apiId: number;
+  apiHash: string;
+  /** Saved gramjs StringSession; empty or absent means log in with the token. Updated in place on 'session' events. */
+  session?: string;
+  /** Connect to a sandbox DC instead of Telegram. */
+  sandbox?: import('../../src/sandbox/client.ts').SandboxEndpoint;
+  /** Only this session receives bot updates (the primary bot); the others only download. */
+  receiveUpdates?: boolean;
+}
+
+/** A bot update, reduced to plain data on the worker so the main thread never needs gramjs. */
+export type BotUpdate =
+  | {
+      kind: 'message';
+      chatId: string;
+      messageId: number;
+      fromId?: string;
+      fromUsername?: string;
+      fromFirstName?: string;
+      text: string;
+      file?: Omit<FileMeta, 'chatId' | 'messageId'>;
+    }
+  | { kind: 'callback'; queryId: string; fromId: string; chatId: string; messageId: number; data: string };
+
+/** Events a session worker posts to the supervisor. */
+export type SessionEvent =
+  | { type: 'session'; session: string }
+  | { type: 'update'; update: BotUpdate };

@@ -19,13 +19,4 @@ export async function connectBot(sandbox: Sandbox, token: string, opts: { floodS
   return client;
 }
 
-/**
- * Disconnects a client and every sender it borrowed for other DCs. gramjs's destroy() misses the exported senders
- * (it iterates a Map with Object.values), which then reconnect forever once the server is gone.
- */
-export async function closeClient(client: TelegramClient): Promise<void> {
-  const exported = (client as any)._exportedSenderPromises as Map<number, Promise<any>> | undefined;
-  const senders = exported ? await Promise.all([...exported.values()].map((p) => p.catch(() => undefined))) : [];
-  await client.destroy();
-  await Promise.all(senders.map((s) => s?.disconnect()));
-}
+export { closeClient } from '../../actors/session/close-client.ts';

@@ -1,0 +1,178 @@
+// A Telegram session actor: one gramjs client in its own worker thread, serving the SessionApi (protocol.ts) to the
+// supervisor. Blocks are fetched with upload.getFile directly (up to 1 MiB; gramjs's helpers stop at 512 KiB) and
+// handed over as transferred ArrayBuffers. FLOOD_WAIT is never slept through here: it goes back to the supervisor,
+// which moves the job and rests this session.
+import { createRequire } from 'node:module';
+import { exposeSession, postSessionEvent, sessionWorkerData, transferBlock } from '../supervisor/worker-side.ts';
+import { RpcError, floodWait } from '../errors.ts';
+import { installFastIge } from './fast-ige.ts';
+import { closeClient } from './close-client.ts';
+import { fileMetaOf, locationOf, type CachedLocation } from './document.ts';
+import type { BlockRequest, BotUpdate, FileMeta, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
+
+const require = createRequire(import.meta.url);
+const { TelegramClient, Api, errors } = require('telegram') as typeof import('telegram');
+const { StringSession } = require('telegram/sessions') as typeof import('telegram/sessions/index.js');
+const { Raw } = require('telegram/events') as typeof import('telegram/events/index.js');
+
+installFastIge();
+
+const { session: spec } = sessionWorkerData<TelegramSessionSpec>();
+let client: InstanceType<typeof TelegramClient> | undefined;
+const channels = new Map<string, InstanceType<typeof Api.InputChannel>>();
+const files = new Map<string, { meta: FileMeta; location: CachedLocation }>();
+/** Cache bound: metadata of this many recently used files. */
+const MAX_CACHED_FILES = 2000;
+
+const post = (event: SessionEvent) => postSessionEvent(event);
+
+/** Turns a gramjs error into the actor error the supervisor schedules on. */
+function toActorError(err: any): Error {
+  if (err instanceof errors.FloodWaitError) return floodWait(err.seconds);
+  if (typeof err?.errorMessage === 'string') {
+    const code = err.errorMessage.replace(/_\d+$/, '');
+    const retryable = code === 'FILE_REFERENCE_EXPIRED' || code === 'TIMEOUT' || err.code === 500;
+    return new RpcError(code, err.errorMessage, { rpcCode: err.code, retryable });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function requireClient() {
+  if (!client) throw new RpcError('SESSION_NOT_STARTED', 'start() must complete first', { retryable: true });
+  return client;
+}
+
+/** Log-channel ids arrive as Bot API style "-100<id>" or as the bare channel id. */
+function channelIdOf(chatId: string): bigint {
+  const s = chatId.startsWith('-100') ? chatId.slice(4) : chatId.replace(/^-/, '');
+  if (!/^\d+$/.test(s)) throw new RpcError('CHANNEL_INVALID', `not a channel id: ${chatId}`, { rpcCode: 400 });
+  return BigInt(s);
+}
+
+async function inputChannel(chatId: string) {
+  const cached = channels.get(chatId);
+  if (cached) return cached;
+  const c = requireClient();
+  const id = channelIdOf(chatId);
+  // Bots may name a channel they belong to with access_hash 0; the answer carries the real hash.
+  const res = (await c.invoke(new Api.channels.GetChannels({ id: [new Api.InputChannel({ channelId: id as any, accessHash: 0 as any })] }))) as InstanceType<typeof Api.messages.Chats>;
+  const chat = res.chats[0] as InstanceType<typeof Api.Channel>;
+  const input = new Api.InputChannel({ channelId: chat.id, accessHash: chat.accessHash! });
+  channels.set(chatId, input);
+  return input;
+}
+
+async function loadFile(chatId: string, messageId: number) {
+  const c = requireClient();
+  const res = (await c.invoke(new Api.channels.GetMessages({ channel: await inputChannel(chatId), id: [new Api.InputMessageID({ id: messageId })] }))) as InstanceType<typeof Api.messages.ChannelMessages>;
+  const msg = res.messages[0];
+  const media = msg && msg.className === 'Message' ? msg.media : undefined;
+  const doc = media?.className === 'MessageMediaDocument' ? media.document : undefined;
+  if (!doc || doc.className !== 'Document') throw new RpcError('FILE_NOT_FOUND', `message ${messageId} in ${chatId} holds no document`, { rpcCode: 404 });
+  const entry = { meta: { chatId, messageId, ...fileMetaOf(doc) }, location: locationOf(doc) };
+  const key = `${chatId}:${messageId}`;
+  files.delete(key);
+  files.set(key, entry);
+  if (files.size > MAX_CACHED_FILES) files.delete(files.keys().next().value!);
+  return entry;
+}
+
+async function fileEntry(chatId: string, messageId: number) {
+  return files.get(`${chatId}:${messageId}`) ?? loadFile(chatId, messageId);
+}
+
+function toUpdate(u: any): BotUpdate | undefined {
+  if (u instanceof Api.UpdateNewMessage && u.message instanceof Api.Message) {
+    const m = u.message;
+    const peer = m.peerId as any;
+    const chatId = peer.userId !== undefined ? peer.userId.toString() : peer.channelId !== undefined ? `-100${peer.channelId}` : peer.chatId?.toString();
+    const media = m.media instanceof Api.MessageMediaDocument && m.media.document instanceof Api.Document ? m.media.document : undefined;
+    const fromId = (m.fromId as any)?.userId?.toString() ?? (peer.userId !== undefined && !m.out ? peer.userId.toString() : undefined);
+    return { kind: 'message', chatId, messageId: m.id, fromId, text: m.message ?? '', ...(media ? { file: fileMetaOf(media) } : {}) };
+  }
+  if (u instanceof Api.UpdateBotCallbackQuery) {
+    return { kind: 'callback', queryId: u.queryId.toString(), fromId: u.userId.toString(), chatId: (u.peer as any).userId?.toString() ?? '', messageId: u.msgId, data: Buffer.from(u.data ?? []).toString('utf8') };
+  }
+  return undefined;
+}
+
+const api: SessionApi = {
+  async start() {
+    if (spec.sandbox) {
+      const { sandboxConnection, trustSandboxKey } = await import('../../src/sandbox/client.ts');
+      trustSandboxKey(spec.sandbox);
+      var connection: any = sandboxConnection(spec.sandbox);
+    }
+    const session = new StringSession(spec.session ?? '');
+    if (!spec.session && spec.sandbox) session.setDC(1, spec.sandbox.host, spec.sandbox.ports[1]!);
+    client = new TelegramClient(session, spec.apiId, spec.apiHash, {
+      connection,
+      connectionRetries: 5,
+      floodSleepThreshold: 0,
+      autoReconnect: true,
+    });
+    client.setLogLevel('error' as any);
+    await client.start({ botAuthToken: spec.botToken });
+    const saved = session.save();
+    if (saved && saved !== spec.session) post({ type: 'session', session: saved });
+    if (spec.receiveUpdates) {
+      client.addEventHandler((u: any) => {
+        const update = toUpdate(u);
+        if (update) post({ type: 'update', update });
+      }, new Raw({}));
+    }
+    const me = (await client.getMe()) as InstanceType<typeof Api.User>;
+    return { botId: me.id.toString(), username: me.username ?? '' };
+  },
+
+  async resolveFile(chatId, messageId) {
+    try {
+      return (await loadFile(chatId, messageId)).meta;
+    } catch (err) {
+      throw toActorError(err);
+    }
+  },
+
+  async fetchBlock(req: BlockRequest) {
+    const c = requireClient();
+    let entry = await fileEntry(req.chatId, req.messageId).catch((err) => { throw toActorError(err); });
+    for (let attempt = 0; ; attempt++) {
+      const loc = entry.location;
+      try {
+        const res = (await c.invoke(new Api.upload.GetFile({
+          location: new Api.InputDocumentFileLocation({ id: loc.id, accessHash: loc.accessHash, fileReference: loc.fileReference, thumbSize: '' }),
+          offset: BigInt(req.offset) as any,
+          limit: req.limit,
+        }), loc.dcId)) as InstanceType<typeof Api.upload.File>;
+        // gramjs's bytes may view a larger buffer: copy into one this thread owns whole, then give it away.
+        const out = new ArrayBuffer(res.bytes.length);
+        new Uint8Array(out).set(res.bytes);
+        return transferBlock(out);
+      } catch (err: any) {
+        if (attempt >= 3) throw toActorError(err);
+        if (err instanceof errors.FileMigrateError) {
+          loc.dcId = err.newDc;
+          continue;
+        }
+        if (err?.errorMessage === 'FILE_REFERENCE_EXPIRED' || err?.errorMessage === 'FILE_REFERENCE_INVALID') {
+          // References are per bot and expire: refetch the message in this session and retry.
+          entry = await loadFile(req.chatId, req.messageId).catch((e) => { throw toActorError(e); });
+          continue;
+        }
+        throw toActorError(err);
+      }
+    }
+  },
+
+  async ping() {
+    return Date.now();
+  },
+
+  async stop() {
+    const c = client;
+    client = undefined;
+    if (c) await closeClient(c);
+  },
+};
+
+exposeSession(api);
