@@ -1,0 +1,67 @@
+// Assembles StreamBot: store, session actors under the supervisor, and the HTTP range server.
+import { fileURLToPath } from 'node:url';
+import pino, { type Logger } from 'pino';
+import { openStore, type Store } from '../store/index.ts';
+import { createSupervisor, type Supervisor } from '../../actors/supervisor/index.ts';
+import { createHttpServer, type HttpServer } from '../http/index.ts';
+import { LogChannelSource } from './file-source.ts';
+import type { AppConfig } from './config.ts';
+import type { SandboxEndpoint } from '../sandbox/client.ts';
+import type { SessionEvent, TelegramSessionSpec } from '../../actors/session/protocol.ts';
+
+const SESSION_WORKER = fileURLToPath(new URL('../../actors/session/worker.ts', import.meta.url));
+
+export interface App {
+  config: AppConfig;
+  store: Store;
+  supervisor: Supervisor;
+  http: HttpServer;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+async function sandboxEndpoint(url: string): Promise<SandboxEndpoint> {
+  const res = await fetch(`${url.replace(/\/+$/, '')}/info`);
+  if (!res.ok) throw new Error(`sandbox at ${url} answered ${res.status}`);
+  return ((await res.json()) as { result: SandboxEndpoint }).result;
+}
+
+const sessionKey = (token: string) => `bot:${token.split(':')[0]}`;
+
+export async function startApp(config: AppConfig, opts: { logger?: Logger; sandbox?: SandboxEndpoint; supervisor?: { heartbeatMs?: number } } = {}): Promise<App> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
+  const sandbox = opts.sandbox ?? (config.sandboxUrl ? await sandboxEndpoint(config.sandboxUrl) : undefined);
+  const specs: TelegramSessionSpec[] = [];
+  for (const [i, botToken] of config.botTokens.entries()) {
+    specs.push({ botToken, apiId: config.apiId, apiHash: config.apiHash, session: (await store.getSession(sessionKey(botToken))) ?? undefined, sandbox, receiveUpdates: i === 0 });
+  }
+  const supervisor = createSupervisor<TelegramSessionSpec>({ workerEntry: SESSION_WORKER, sessions: specs, logger: logger.child({ component: 'supervisor' }), heartbeatMs: opts.supervisor?.heartbeatMs });
+  supervisor.on('event', ({ index, event }) => {
+    const e = event as SessionEvent;
+    if (e.type === 'session') {
+      // Saved so a restart (of the worker or the process) reuses the authorization instead of logging in again.
+      specs[index]!.session = e.session;
+      store.saveSession(sessionKey(specs[index]!.botToken), e.session).catch((err) => logger.error({ err, session: index }, 'could not save session'));
+    }
+  });
+  try {
+    await supervisor.ready();
+  } catch (err) {
+    await supervisor.stop();
+    await store.close();
+    throw err;
+  }
+  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks } });
+  const http = await createHttpServer({ source, host: config.host, port: config.port, maxStreams: config.maxStreams, idleTimeoutMs: config.idleTimeoutMs, logger: logger.child({ component: 'http' }) });
+  logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox) }, 'StreamBot is serving');
+  let closing: Promise<void> | undefined;
+  return {
+    config, store, supervisor, http, logger,
+    close: () => (closing ??= (async () => {
+      await http.close();
+      await supervisor.stop();
+      await store.close();
+    })()),
+  };
+}

@@ -1,0 +1,63 @@
+// The FileSource the HTTP server reads: a link id resolves (through the store) to a log-channel message, whose
+// document the session actors fetch block by block with read-ahead striped over sessions.
+import { openReadAhead, type ReadAheadOptions } from '../streaming/index.ts';
+import type { BlockStream, FileInfo, FileSource } from '../streaming/types.ts';
+import type { Store } from '../store/index.ts';
+import type { Supervisor } from '../../actors/supervisor/index.ts';
+import type { FileMeta } from '../../actors/session/protocol.ts';
+
+export interface LogChannelSourceOptions {
+  supervisor: Supervisor;
+  store: Store;
+  logChannel: string;
+  allowMessageIds?: boolean;
+  readAhead?: ReadAheadOptions;
+}
+
+const NOT_FOUND = new Set(['FILE_NOT_FOUND', 'MESSAGE_ID_INVALID']);
+
+export class LogChannelSource implements FileSource {
+  readonly #opts: LogChannelSourceOptions;
+  readonly #messageOf = new WeakMap<FileInfo, number>();
+  readonly #meta = new Map<number, FileMeta>();
+
+  constructor(opts: LogChannelSourceOptions) {
+    this.#opts = opts;
+  }
+
+  async stat(id: string): Promise<FileInfo | null> {
+    const { store, supervisor, logChannel, allowMessageIds } = this.#opts;
+    let messageId: number | undefined;
+    let fileName: string | undefined;
+    const record = await store.getFile(id);
+    if (record) {
+      if (record.revoked) return null;
+      messageId = record.messageId;
+      fileName = record.fileName;
+    } else if (allowMessageIds && /^[1-9]\d{0,9}$/.test(id)) {
+      messageId = Number(id);
+    }
+    if (messageId === undefined) return null;
+    let meta = this.#meta.get(messageId);
+    if (!meta) {
+      try {
+        meta = await supervisor.resolveFile(logChannel, messageId);
+      } catch (err) {
+        if (NOT_FOUND.has((err as { code?: string }).code ?? '')) return null;
+        throw err;
+      }
+      this.#meta.set(messageId, meta);
+      if (this.#meta.size > 10000) this.#meta.delete(this.#meta.keys().next().value!);
+    }
+    const info: FileInfo = { id, size: meta.size, mimeType: meta.mimeType, fileName: fileName ?? meta.fileName, etag: `"${meta.uniqueId}"` };
+    this.#messageOf.set(info, messageId);
+    return info;
+  }
+
+  open(info: FileInfo, start: number, endInclusive: number): BlockStream {
+    const messageId = this.#messageOf.get(info);
+    if (messageId === undefined) throw new Error('open() needs a FileInfo returned by stat()');
+    const { supervisor, logChannel, readAhead } = this.#opts;
+    return openReadAhead((req, signal) => supervisor.fetchBlock(req, signal), { chatId: logChannel, messageId, size: info.size }, start, endInclusive, readAhead);
+  }
+}

@@ -1,0 +1,44 @@
+// A StreamBot instance against an in-process sandbox DC, for end-to-end tests.
+import pino from 'pino';
+import { Sandbox, endpointOf } from '../../src/sandbox/sandbox.ts';
+import { SandboxControl } from '../../src/sandbox/control.ts';
+import { loadConfig } from '../../src/app/config.ts';
+import { startApp, type App } from '../../src/app/app.ts';
+
+export interface Harness {
+  sandbox: Sandbox;
+  control: SandboxControl;
+  app: App;
+  bots: { id: string; token: string }[];
+  channel: { id: string; accessHash: string };
+  base: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: { sessions?: number; env?: Record<string, string> } = {}): Promise<Harness> {
+  const sandbox = await new Sandbox().start();
+  const control = new SandboxControl(sandbox);
+  const bots = Array.from({ length: opts.sessions ?? 2 }, (_, i) => control.createBot({ username: `stream${i}_bot` }));
+  const channel = control.createChannel({ title: 'log', admins: bots.map((b) => b.id) });
+  const [first, ...rest] = bots;
+  const config = loadConfig({
+    BOT_TOKEN: first!.token,
+    ADDITIONAL_BOT_TOKENS: rest.map((b) => b.token).join(','),
+    LOG_CHANNEL: `-100${channel.id}`,
+    SANDBOX_URL: 'http://127.0.0.1:1',
+    PORT: '0',
+    BIND_ADDRESS: '127.0.0.1',
+    DATA_DIR: ':memory:',
+    ALLOW_MESSAGE_IDS: '1',
+    ...opts.env,
+  });
+  const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000 } });
+  return {
+    sandbox, control, app, bots, channel,
+    base: `http://127.0.0.1:${app.http.port}`,
+    close: async () => {
+      await app.close();
+      await sandbox.stop();
+    },
+  };
+}
