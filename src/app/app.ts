@@ -28,15 +28,31 @@ async function sandboxEndpoint(url: string): Promise<SandboxEndpoint> {
 
 const sessionKey = (token: string) => `bot:${token.split(':')[0]}`;
 
-export async function startApp(config: AppConfig, opts: { logger?: Logger; sandbox?: SandboxEndpoint; supervisor?: { heartbeatMs?: number } } = {}): Promise<App> {
+export interface StartOptions {
+  logger?: Logger;
+  sandbox?: SandboxEndpoint;
+  supervisor?: { heartbeatMs?: number; restart?: { baseMs?: number; maxMs?: number } };
+  /** Session worker entry; tests wrap the real one to inject faults. */
+  workerEntry?: string;
+  /** Extra workerData fields for every session (the fault switches of a test worker). */
+  sessionSpecExtra?: Record<string, unknown>;
+}
+
+export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
   const sandbox = opts.sandbox ?? (config.sandboxUrl ? await sandboxEndpoint(config.sandboxUrl) : undefined);
   const specs: TelegramSessionSpec[] = [];
   for (const [i, botToken] of config.botTokens.entries()) {
-    specs.push({ botToken, apiId: config.apiId, apiHash: config.apiHash, session: (await store.getSession(sessionKey(botToken))) ?? undefined, sandbox, receiveUpdates: i === 0 });
+    specs.push({ botToken, apiId: config.apiId, apiHash: config.apiHash, session: (await store.getSession(sessionKey(botToken))) ?? undefined, sandbox, receiveUpdates: i === 0, ...opts.sessionSpecExtra });
   }
-  const supervisor = createSupervisor<TelegramSessionSpec>({ workerEntry: SESSION_WORKER, sessions: specs, logger: logger.child({ component: 'supervisor' }), heartbeatMs: opts.supervisor?.heartbeatMs });
+  const supervisor = createSupervisor<TelegramSessionSpec>({
+    workerEntry: opts.workerEntry ?? SESSION_WORKER,
+    sessions: specs,
+    logger: logger.child({ component: 'supervisor' }),
+    heartbeatMs: opts.supervisor?.heartbeatMs,
+    restart: opts.supervisor?.restart,
+  });
   supervisor.on('event', ({ index, event }) => {
     const e = event as SessionEvent;
     if (e.type === 'session') {

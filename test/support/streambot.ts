@@ -15,7 +15,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { sessions?: number; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(opts: { sessions?: number; env?: Record<string, string>; workerEntry?: string; specExtra?: Record<string, unknown> } = {}): Promise<Harness> {
   const sandbox = await new Sandbox().start();
   const control = new SandboxControl(sandbox);
   const bots = Array.from({ length: opts.sessions ?? 2 }, (_, i) => control.createBot({ username: `stream${i}_bot` }));
@@ -32,7 +32,7 @@ export async function startHarness(opts: { sessions?: number; env?: Record<strin
     ALLOW_MESSAGE_IDS: '1',
     ...opts.env,
   });
-  const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000 } });
+  const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 100, maxMs: 1000 } }, workerEntry: opts.workerEntry, sessionSpecExtra: opts.specExtra });
   return {
     sandbox, control, app, bots, channel,
     base: `http://127.0.0.1:${app.http.port}`,
