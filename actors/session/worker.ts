@@ -14,6 +14,7 @@ const require = createRequire(import.meta.url);
 const { TelegramClient, Api, errors } = require('telegram') as typeof import('telegram');
 const { StringSession } = require('telegram/sessions') as typeof import('telegram/sessions/index.js');
 const { Raw } = require('telegram/events') as typeof import('telegram/events/index.js');
+const { Logger, LogLevel } = require('telegram/extensions/Logger') as typeof import('telegram/extensions/Logger.js');
 
 installFastIge();
 
@@ -110,8 +111,9 @@ const api: SessionApi = {
       connectionRetries: 5,
       floodSleepThreshold: 0,
       autoReconnect: true,
+      // gramjs logs to stdout by itself; only its errors are worth a line.
+      baseLogger: new Logger(LogLevel.ERROR),
     });
-    client.setLogLevel('error' as any);
     await client.start({ botAuthToken: spec.botToken });
     const saved = session.save();
     if (saved && saved !== spec.session) post({ type: 'session', session: saved });

@@ -5,6 +5,7 @@ import { openStore, type Store } from '../store/index.ts';
 import { createSupervisor, type Supervisor } from '../../actors/supervisor/index.ts';
 import { createHttpServer, type HttpServer } from '../http/index.ts';
 import { LogChannelSource } from './file-source.ts';
+import { configureReadAhead } from '../streaming/index.ts';
 import type { AppConfig } from './config.ts';
 import type { SandboxEndpoint } from '../sandbox/client.ts';
 import type { SessionEvent, TelegramSessionSpec } from '../../actors/session/protocol.ts';
@@ -68,6 +69,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     await store.close();
     throw err;
   }
+  configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
   const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks } });
   const http = await createHttpServer({ source, host: config.host, port: config.port, maxStreams: config.maxStreams, idleTimeoutMs: config.idleTimeoutMs, logger: logger.child({ component: 'http' }) });
   logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox) }, 'StreamBot is serving');

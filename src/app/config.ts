@@ -23,6 +23,8 @@ export interface AppConfig {
   /** Control URL of a sandbox DC (`npm run sandbox`); when set, sessions connect there instead of Telegram. */
   sandboxUrl: string | null;
   readAheadBlocks: number;
+  /** Bytes all streams together may hold in flight (read-ahead), bounding memory. */
+  readAheadMaxBytes: number;
   maxStreams: number;
   idleTimeoutMs: number;
   /** Test-only: accept a bare log-channel message id as a link id. Never enable on a public instance. */
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseName,
     sandboxUrl,
     readAheadBlocks: int(env, 'READ_AHEAD_BLOCKS', 8, 1, 64),
+    readAheadMaxBytes: int(env, 'READ_AHEAD_MAX_MB', 256, 8, 65536) * 1024 * 1024,
     maxStreams: int(env, 'MAX_STREAMS', 256, 1, 100000),
     idleTimeoutMs: int(env, 'HTTP_IDLE_TIMEOUT_MS', 10000, 1000, 10000),
     allowMessageIds: env.ALLOW_MESSAGE_IDS === '1',

@@ -1,0 +1,67 @@
+// Session authorizations are persisted and reused: worker restarts and process restarts do not log in again
+// (frequent re-logins earn long FLOOD_WAITs on auth.importBotAuthorization), and another DC is authorized once.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Sandbox, endpointOf } from '../src/sandbox/sandbox.ts';
+import { SandboxControl } from '../src/sandbox/control.ts';
+import { loadConfig } from '../src/app/config.ts';
+import { startApp, type App } from '../src/app/app.ts';
+import { get } from './support/http-fetch.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'streambot-sessions-'));
+const sandbox = await new Sandbox().start();
+const control = new SandboxControl(sandbox);
+const bots = [control.createBot({ username: 'p1_bot' }), control.createBot({ username: 'p2_bot' })];
+const channel = control.createChannel({ title: 'log', admins: bots.map((b) => b.id) });
+const config = loadConfig({ BOT_TOKEN: bots[0]!.token, ADDITIONAL_BOT_TOKENS: bots[1]!.token, LOG_CHANNEL: channel.id, SANDBOX_URL: 'http://127.0.0.1:1', PORT: '0', BIND_ADDRESS: '127.0.0.1', DATA_DIR: dir, ALLOW_MESSAGE_IDS: '1' });
+const start = () => startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 50, maxMs: 200 } } });
+let app: App | undefined;
+after(async () => {
+  await app?.close();
+  await sandbox.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitReady(a: App) {
+  const deadline = Date.now() + 10000;
+  while (!a.supervisor.states().every((s) => s.state === 'ready')) {
+    if (Date.now() > deadline) throw new Error(JSON.stringify(a.supervisor.states()));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('first start logs each bot in once and saves its session', async () => {
+  app = await start();
+  await waitReady(app);
+  assert.equal(sandbox.counters.logins, 2);
+  for (const b of bots) assert.ok(await app.store.getSession(`bot:${b.id}`), 'session saved in the store');
+});
+
+test('files on another DC: each session exports its authorization there once, not per request', async () => {
+  const f = control.postFile(channel.id, { fileName: 'x.bin', size: 6 * 1024 * 1024, dcId: 2 });
+  for (let i = 0; i < 3; i++) {
+    const res = await get(`http://127.0.0.1:${app!.http.port}/dl/${f.messageId}`);
+    assert.ok(res.body.equals(control.fileBytes(f.documentId, 0, f.size)));
+  }
+  assert.ok(sandbox.counters.exportedAuthorizations <= 2, `exported ${sandbox.counters.exportedAuthorizations} times`);
+});
+
+test('a restarted worker reuses its saved session', async () => {
+  const before = sandbox.counters.logins;
+  await app!.supervisor.terminateSession(0);
+  await new Promise((r) => setTimeout(r, 100));
+  await waitReady(app!);
+  assert.equal(sandbox.counters.logins, before);
+});
+
+test('a restarted process reuses the sessions saved in the store', async () => {
+  await app!.close();
+  const before = sandbox.counters.logins;
+  app = await start();
+  await waitReady(app);
+  assert.equal(sandbox.counters.logins, before, 'no new auth.importBotAuthorization');
+});
