@@ -29,7 +29,7 @@ export const RULES: readonly Rule[] = [
   { id: 'bot-admin-required', rule: 'a bot that is not an admin asking for a channel participant', error: '400 CHAT_ADMIN_REQUIRED', source: 'https://core.telegram.org/method/channels.getParticipant' },
   { id: 'not-participant', rule: 'channels.getParticipant for a user who is not a member', error: '400 USER_NOT_PARTICIPANT', source: 'https://core.telegram.org/method/channels.getParticipant' },
   { id: 'bot-write-forbidden', rule: 'a bot posting in a channel where it is not an admin', error: '403 CHAT_WRITE_FORBIDDEN', source: 'https://core.telegram.org/method/messages.sendMessage' },
-  { id: 'bot-initiate', rule: 'a bot writing first to a user who never started it', error: '400 PEER_ID_INVALID', source: 'https://core.telegram.org/bots/faq#why-doesn-39t-my-bot-see-messages-from-other-bots' },
+  { id: 'bot-initiate', rule: 'a bot writing first to a user who never started it', error: '400 PEER_ID_INVALID', source: 'https://core.telegram.org/bots#how-are-bots-different-from-users' },
   { id: 'callback-answer', rule: 'messages.setBotCallbackAnswer for a query that is not the bot\'s', error: '400 QUERY_ID_INVALID', source: 'https://core.telegram.org/method/messages.setBotCallbackAnswer' },
 ];
 
