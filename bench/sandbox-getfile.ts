@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Api, TelegramClient } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
+import { Logger, LogLevel } from 'telegram/extensions/Logger.js';
 import { controlClient } from '../src/sandbox/control-http.ts';
 import { sandboxConnection, trustSandboxKey, type SandboxEndpoint } from '../src/sandbox/client.ts';
 
@@ -31,8 +32,7 @@ try {
     const file = await control.postFile(channel.id, { fileName: `f${i}.bin`, size: perClient * MiB });
     const session = new StringSession('');
     session.setDC(1, endpoint.host, endpoint.ports[1]!);
-    const c = new TelegramClient(session, 1, 'bench', { connection: sandboxConnection(endpoint), connectionRetries: 1, floodSleepThreshold: 0 });
-    c.setLogLevel('none' as any);
+    const c = new TelegramClient(session, 1, 'bench', { connection: sandboxConnection(endpoint), connectionRetries: 1, floodSleepThreshold: 0, baseLogger: new Logger(LogLevel.ERROR) });
     await c.start({ botAuthToken: bot.token });
     const res = (await c.invoke(new Api.channels.GetMessages({ channel: new Api.InputChannel({ channelId: BigInt(channel.id) as any, accessHash: BigInt(channel.accessHash) as any }), id: [new Api.InputMessageID({ id: file.messageId })] }))) as Api.messages.ChannelMessages;
     const doc = ((res.messages[0] as Api.Message).media as Api.MessageMediaDocument).document as Api.Document;

@@ -4,6 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TelegramClient, Api } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
+import { Logger, LogLevel } from 'telegram/extensions/Logger.js';
 import { Sandbox, endpointOf } from '../src/sandbox/sandbox.ts';
 import { sandboxConnection, trustSandboxKey } from '../src/sandbox/client.ts';
 
@@ -17,8 +18,7 @@ test('100 handshakes with unmodified gramjs, each followed by an encrypted call:
   const runOne = async () => {
     const session = new StringSession('');
     session.setDC(1, ep.host, ep.ports[1]!);
-    const c = new TelegramClient(session, 1, 'h', { connection: sandboxConnection(ep), connectionRetries: 1, autoReconnect: false });
-    c.setLogLevel('none' as any);
+    const c = new TelegramClient(session, 1, 'h', { connection: sandboxConnection(ep), connectionRetries: 1, autoReconnect: false, baseLogger: new Logger(LogLevel.NONE) });
     try {
       await c.connect();
       const cfg = (await c.invoke(new Api.help.GetConfig())) as Api.Config;
