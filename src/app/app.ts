@@ -71,7 +71,19 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   }
   configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
   const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks } });
-  const http = await createHttpServer({ source, host: config.host, port: config.port, maxStreams: config.maxStreams, idleTimeoutMs: config.idleTimeoutMs, logger: logger.child({ component: 'http' }) });
+  const http = await createHttpServer({
+    source,
+    host: config.host,
+    port: config.port,
+    maxStreams: config.maxStreams,
+    idleTimeoutMs: config.idleTimeoutMs,
+    logger: logger.child({ component: 'http' }),
+    // Counted when the response is over, with the bytes actually sent (an aborted stream counts what left, no more).
+    onResponseEnd: (outcome) => {
+      if (!outcome.info || outcome.bytesSent === 0) return;
+      store.recordBytes(source.ownerOf(outcome.info) ?? null, outcome.bytesSent);
+    },
+  });
   logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox) }, 'StreamBot is serving');
   let closing: Promise<void> | undefined;
   return {

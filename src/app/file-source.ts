@@ -19,6 +19,7 @@ const NOT_FOUND = new Set(['FILE_NOT_FOUND', 'MESSAGE_ID_INVALID']);
 export class LogChannelSource implements FileSource {
   readonly #opts: LogChannelSourceOptions;
   readonly #messageOf = new WeakMap<FileInfo, number>();
+  readonly #ownerOf = new WeakMap<FileInfo, number>();
   readonly #meta = new Map<number, FileMeta>();
 
   constructor(opts: LogChannelSourceOptions) {
@@ -29,11 +30,13 @@ export class LogChannelSource implements FileSource {
     const { store, supervisor, logChannel, allowMessageIds } = this.#opts;
     let messageId: number | undefined;
     let fileName: string | undefined;
+    let owner: number | undefined;
     const record = await store.getFile(id);
     if (record) {
       if (record.revoked) return null;
       messageId = record.messageId;
       fileName = record.fileName;
+      owner = record.userId;
     } else if (allowMessageIds && /^[1-9]\d{0,9}$/.test(id)) {
       messageId = Number(id);
     }
@@ -51,7 +54,13 @@ export class LogChannelSource implements FileSource {
     }
     const info: FileInfo = { id, size: meta.size, mimeType: meta.mimeType, fileName: fileName ?? meta.fileName, etag: `"${meta.uniqueId}"` };
     this.#messageOf.set(info, messageId);
+    if (owner !== undefined) this.#ownerOf.set(info, owner);
     return info;
+  }
+
+  /** The user who shared the file, for bandwidth accounting; undefined for files outside the store. */
+  ownerOf(info: FileInfo): number | undefined {
+    return this.#ownerOf.get(info);
   }
 
   open(info: FileInfo, start: number, endInclusive: number): BlockStream {

@@ -50,6 +50,11 @@ export class BodyWriter {
   }
 
   /** True once headers (and possibly some body) have gone to uWS. */
+  /** Body bytes uWS has accepted for this response so far. */
+  get bytesWritten(): number {
+    return this.#offset;
+  }
+
   get headersSent(): boolean {
     return this.#writeHead === null;
   }

@@ -33,6 +33,18 @@ export interface FileResponseContext {
   onFinish(response: FileResponse): void;
 }
 
+export interface ResponseOutcome {
+  id: string;
+  /** null when the id was unknown (or the lookup failed). */
+  info: FileInfo | null;
+  disposition: DispositionType;
+  head: boolean;
+  /** 200 or 206 once a body was decided; 0 for responses that never got that far (404, 416, 502). */
+  status: number;
+  bytesSent: number;
+  aborted: boolean;
+}
+
 interface Segment {
   range: ByteRange;
   /** Multipart delimiter and part headers sent before the range's bytes. */
@@ -52,6 +64,8 @@ export class FileResponse {
   #stream: BlockStream | null = null;
   #writer: BodyWriter | null = null;
   #wake: (() => void) | null = null;
+  #info: FileInfo | null = null;
+  #status = 0;
   /** Settles when the request is over, however it ended; never rejects. */
   readonly settled: Promise<void>;
 
@@ -75,6 +89,19 @@ export class FileResponse {
     });
   }
 
+  /** What this response did, for accounting once it is over (bytes are body bytes uWS accepted: exact on abort too). */
+  get outcome(): ResponseOutcome {
+    return {
+      id: this.#req.id,
+      info: this.#info,
+      disposition: this.#req.disposition,
+      head: this.#req.head,
+      status: this.#status,
+      bytesSent: this.#writer?.bytesWritten ?? 0,
+      aborted: this.#aborted,
+    };
+  }
+
   /** Force-closes the connection unless the response already finished (used on server close and source errors). */
   terminate(): void {
     if (this.#aborted || this.#finished) return;
@@ -91,6 +118,7 @@ export class FileResponse {
     if (stat === ABORTED) return;
     if (!stat.ok) return this.#failBeforeHeaders(sourceFailed('looking up the file', stat.error));
     const info = stat.value;
+    this.#info = info;
     if (info === null) {
       sendText(this.#res, this.#req.head, 404, 'file not found');
       return this.#finish();
@@ -146,6 +174,7 @@ export class FileResponse {
       length = plan.contentLength;
     }
 
+    this.#status = status;
     if (this.#req.head) {
       sendHead(this.#res, status, headers, length);
       return this.#finish();

@@ -1,4 +1,5 @@
 export { createHttpServer, RETRY_AFTER_S, type HttpServer, type HttpServerOptions, type HttpStats } from './server.ts';
+export type { ResponseOutcome } from './file-response.ts';
 export { HttpError, HttpErrorCodes, isHttpError, type HttpErrorCode } from './errors.ts';
 export type { HttpLogger } from './logger.ts';
 export { isNativeUws, loadUws } from './uws.ts';

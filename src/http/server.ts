@@ -4,7 +4,7 @@ import type { FileSource } from '../streaming/types.ts';
 import type { WriteCounters } from './body-writer.ts';
 import type { DispositionType } from './content-disposition.ts';
 import { invalidOption, listenFailed } from './errors.ts';
-import { FileResponse } from './file-response.ts';
+import { FileResponse, type ResponseOutcome } from './file-response.ts';
 import { defaultLogger, type HttpLogger } from './logger.ts';
 import { DEFAULT_MAX_RANGES } from './range.ts';
 import { sendComplete, sendText } from './replies.ts';
@@ -23,6 +23,8 @@ export interface HttpServerOptions {
   /** More byte ranges than this in one request and the Range header is ignored (200); default 16. */
   maxRanges?: number;
   logger?: HttpLogger;
+  /** Called once per file response when it is over (complete, aborted or failed), e.g. for bandwidth accounting. */
+  onResponseEnd?: (outcome: ResponseOutcome) => void;
   /** Registers further routes before the catch-all 404. */
   extraRoutes?: (app: TemplatedApp) => void;
 }
@@ -94,7 +96,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         counters,
         logger,
         onStart: (r) => active.add(r),
-        onFinish: (r) => active.delete(r),
+        onFinish: (r) => {
+          active.delete(r);
+          if (options.onResponseEnd) {
+            try {
+              options.onResponseEnd(r.outcome);
+            } catch (err) {
+              logger.error({ err }, 'onResponseEnd threw');
+            }
+          }
+        },
       },
     );
   };
