@@ -26,7 +26,8 @@ export interface UserProfile {
   firstName?: string | null;
 }
 
-export interface NewFile {
+/** A file as Telegram describes it: what registering gives and what the stored record keeps. */
+export interface FileMetadata {
   /** Message id of the copy in the log channel; unique per store. */
   messageId: number;
   userId: number;
@@ -36,22 +37,18 @@ export interface NewFile {
   fileType: string;
   mimeType: string;
   isVideo: boolean;
+}
+
+export interface NewFile extends FileMetadata {
   /** When the link stops working; null or absent for never. */
   expiresAt?: Date | null;
 }
 
-export interface FileRecord {
+export interface FileRecord extends FileMetadata {
   /** Public id used in URLs (12 base64url characters). */
   id: string;
   /** Random link secret; compare with linkSecretMatches(), never with ===. */
   secret: string;
-  messageId: number;
-  userId: number;
-  fileName: string;
-  fileSize: number;
-  fileType: string;
-  mimeType: string;
-  isVideo: boolean;
   uploadDate: Date;
   downloadCount: number;
   streamCount: number;

@@ -1,6 +1,7 @@
 // Argument checks shared by both backends, so that bad input fails the same way whatever the database.
 
 import { invalidArgument, invalidCursor } from './errors.ts';
+import { isPublicId } from './link-ids.ts';
 import type { JsonValue, NewFile, PageRequest, UserProfile } from './types.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -15,6 +16,10 @@ export function checkUserId(value: unknown, name = 'userId'): number {
 }
 
 export const checkMessageId = (value: unknown): number => checkUserId(value, 'messageId');
+
+export function checkFileId(id: unknown): void {
+  if (!isPublicId(id)) throw invalidArgument('id', 'a 12-character public file id', id);
+}
 
 export function checkCount(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {

@@ -5,21 +5,19 @@
 // back and flushes what was buffered.
 
 import { MongoClient, type AnyBulkWriteOperation, type Filter } from 'mongodb';
-import type { Logger } from 'pino';
-import { CounterBuffer, CounterFlusher, type CounterBatch } from '../counter-buffer.ts';
-import { closed, duplicateFile, invalidArgument, unavailable } from '../errors.ts';
+import { BufferedStore } from '../buffered-store.ts';
+import type { CounterBatch } from '../counter-buffer.ts';
+import { duplicateFile, invalidArgument, unavailable } from '../errors.ts';
 import { isPublicId, newLinkSecret, newPublicId } from '../link-ids.ts';
-import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, defaultLogger, every, iterateUserIds, windowBounds, windowHit } from '../shared.ts';
+import { every, iterateUserIds, windowBounds, windowHit } from '../shared.ts';
 import type {
-  FileRecord, JsonValue, MonthlyUsage, NewFile, Page, PageRequest, Store, StoreConfig, StoreHealth, SweepResult,
-  UserProfile, UserRecord, WindowHit,
+  FileRecord, JsonValue, NewFile, Page, PageRequest, Store, StoreConfig, SweepResult, UserProfile, UserRecord, WindowHit,
 } from '../types.ts';
 import {
-  checkCount, checkJson, checkKey, checkMessageId, checkMonth, checkNewFile, checkProfile, checkUserId, checkWindow,
-  decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, monthKey, pageLimit,
+  checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUserId, checkWindow,
+  decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, pageLimit,
 } from '../validate.ts';
 import { bandwidthId, collections, ensureIndexes, type Collections, type FileDoc, type UserDoc } from './collections.ts';
-import { MemoryWindows } from '../memory-windows.ts';
 import { RecentCache } from './recent-cache.ts';
 import { isDuplicateKey, isUnavailableError, safeMessage, withRetry } from './transient.ts';
 
@@ -30,14 +28,10 @@ interface CallOptions<T> {
   fallback?: () => T | undefined;
 }
 
-export class MongoStore implements Store {
+export class MongoStore extends BufferedStore implements Store {
   readonly backend = 'mongodb' as const;
   readonly #client: MongoClient;
   readonly #c: Collections;
-  readonly #now: () => number;
-  readonly #log: Logger;
-  readonly #counters = new CounterBuffer();
-  readonly #flusher: CounterFlusher;
   readonly #probeIntervalMs: number;
   readonly #files: RecentCache<string, FileDoc>;
   readonly #fileIdByMessage: RecentCache<number, string>;
@@ -45,33 +39,18 @@ export class MongoStore implements Store {
   readonly #usage = new Map<string, number>();
   readonly #sessions = new Map<string, string>();
   readonly #settings = new Map<string, string>();
-  readonly #memoryWindows = new MemoryWindows();
-  readonly #stopSweep: () => void;
   #stopProbe: (() => void) | null = null;
   #probing = false;
-  #degraded = false;
-  #lastError: string | null = null;
-  #closed = false;
 
   private constructor(client: MongoClient, config: StoreConfig) {
+    super(config, 'mongodb');
     this.#client = client;
     this.#c = collections(client.db(config.databaseName!));
-    this.#now = config.now ?? Date.now;
-    this.#log = (config.logger ?? defaultLogger()).child({ store: 'mongodb' });
     this.#probeIntervalMs = config.probeIntervalMs ?? 1000;
     const cacheSize = config.fallbackCacheSize ?? 10_000;
     this.#files = new RecentCache(cacheSize);
     this.#fileIdByMessage = new RecentCache(cacheSize);
     this.#users = new RecentCache(cacheSize);
-    this.#flusher = new CounterFlusher(this.#counters, {
-      intervalMs: config.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
-      write: (batch) => this.#writeCounters(batch),
-      onError: (err) => this.#log.debug({ err: safeMessage(err) }, 'counter flush deferred'),
-    });
-    this.#flusher.start();
-    this.#stopSweep = every(config.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, () => {
-      if (!this.#degraded) this.sweepExpired().catch((err) => this.#log.warn({ err: safeMessage(err) }, 'sweep failed'));
-    });
   }
 
   /** Connects and creates indexes; rejects with SB_ERR_STORE_UNAVAILABLE when the database cannot be reached. */
@@ -88,6 +67,7 @@ export class MongoStore implements Store {
       await client.connect();
       const store = new MongoStore(client, config);
       await ensureIndexes(store.#c);
+      store.startTimers();
       return store;
     } catch (err) {
       await client.close().catch(() => {});
@@ -100,7 +80,7 @@ export class MongoStore implements Store {
 
   async upsertUser(profile: UserProfile): Promise<UserRecord> {
     const p = checkProfile(profile);
-    const now = new Date(this.#now());
+    const now = new Date(this.now());
     const set: Partial<UserDoc> = { last_active: now };
     const onInsert: Partial<UserDoc> = { join_date: now, bandwidth_used: 0, files_shared: 0, is_banned: false };
     if (p.username !== undefined) set.username = p.username;
@@ -175,7 +155,7 @@ export class MongoStore implements Store {
     const f = checkNewFile(file);
     const base = {
       message_id: f.messageId, user_id: f.userId, file_name: f.fileName, file_size: f.fileSize, file_type: f.fileType,
-      mime_type: f.mimeType, is_video: f.isVideo, upload_date: new Date(this.#now()), download_count: 0, stream_count: 0,
+      mime_type: f.mimeType, is_video: f.isVideo, upload_date: new Date(this.now()), download_count: 0, stream_count: 0,
       expires_at: f.expiresAt, link_secret: newLinkSecret(), revoked: false,
     };
     for (let attempt = 0; ; attempt++) {
@@ -190,14 +170,14 @@ export class MongoStore implements Store {
       this.#remember(doc);
       await this.#c.users.updateOne({ user_id: f.userId }, { $inc: { files_shared: 1 } }).catch((err) => {
         // The file is registered; a missed files_shared increment is not worth failing the upload for.
-        this.#log.warn({ err: safeMessage(err) }, 'could not count a shared file');
+        this.log.warn({ err: safeMessage(err) }, 'could not count a shared file');
       });
       return this.#file(doc);
     }
   }
 
   async getFile(id: string): Promise<FileRecord | null> {
-    this.#open();
+    this.assertOpen();
     if (!isPublicId(id)) return null;
     const doc = await this.#call('reading a file', () => this.#c.files.findOne({ _id: id, ...this.#visible() }), {
       idempotent: true,
@@ -253,48 +233,21 @@ export class MongoStore implements Store {
     return res.deletedCount > 0;
   }
 
-  async incrementDownloads(id: string): Promise<void> {
-    checkFileId(id);
-    this.#open();
-    this.#counters.addFileCounts(id, 1, 0);
-  }
-
-  async incrementStreams(id: string): Promise<void> {
-    checkFileId(id);
-    this.#open();
-    this.#counters.addFileCounts(id, 0, 1);
-  }
-
   // Bandwidth
 
-  recordBytes(userId: number | null, bytes: number): void {
-    if (userId !== null) checkUserId(userId);
-    checkCount(bytes, 'bytes');
-    this.#open();
-    this.#counters.addBytes(monthKey(this.#now()), userId, bytes);
-  }
-
-  async getMonthlyUsage(userId?: number | null, month?: string): Promise<MonthlyUsage> {
-    const user = userId ?? null;
-    if (user !== null) checkUserId(user);
-    const m = month === undefined ? monthKey(this.#now()) : checkMonth(month);
-    const key = bandwidthId(m, user);
+  protected async storedUsage(month: string, userId: number | null): Promise<number> {
+    const key = bandwidthId(month, userId);
     const stored = await this.#call('reading bandwidth usage', async () => (await this.#c.bandwidth.findOne({ _id: key }))?.bytes ?? 0, {
       idempotent: true,
       // The last value read, so quotas keep being enforced (approximately) during an outage.
       fallback: () => this.#usage.get(key) ?? 0,
     });
     this.#usage.set(key, stored);
-    return { month: m, userId: user, bytes: stored + this.#counters.pendingBytes(m, user) };
+    return stored;
   }
 
-  flush(): Promise<void> {
-    this.#open();
-    return this.#flusher.flush();
-  }
-
-  async #writeCounters(batch: CounterBatch): Promise<void> {
-    if (this.#degraded) throw unavailable('writing counters');
+  protected async writeCounters(batch: CounterBatch): Promise<void> {
+    if (this.degraded) throw unavailable('writing counters');
     // Each part leaves the batch once written, so a failure in a later part does not count an earlier one twice.
     if (batch.files.length) {
       const ops: AnyBulkWriteOperation<FileDoc>[] = batch.files.map((f) => ({
@@ -318,7 +271,7 @@ export class MongoStore implements Store {
           updateOne: { filter: { user_id: d.userId! }, update: { $inc: { bandwidth_used: d.bytes } } },
         })), { ordered: false }).catch((err) => {
           // Monthly usage (what quotas read) is written; only the lifetime total misses these bytes.
-          this.#log.warn({ err: safeMessage(err) }, 'could not add to users.bandwidth_used');
+          this.log.warn({ err: safeMessage(err) }, 'could not add to users.bandwidth_used');
         });
       }
     }
@@ -328,14 +281,14 @@ export class MongoStore implements Store {
 
   async hitWindow(key: string, windowMs: number, limit: number): Promise<WindowHit> {
     checkWindow(key, windowMs, limit);
-    const now = this.#now();
+    const now = this.now();
     const { start, end } = windowBounds(now, windowMs);
     const hit = () => this.#c.rateWindows.findOneAndUpdate(
       { _id: `${key}|${start}` },
       { $inc: { count: 1 }, $setOnInsert: { key, window_start: new Date(start), expires_at: new Date(end) } },
       { upsert: true, returnDocument: 'after' },
     );
-    const fallback = () => this.#memoryWindows.hit(key, windowMs, now).count;
+    const fallback = () => this.memoryWindows.hit(key, windowMs, now).count;
     const count = await this.#call('counting a rate-limit hit', async () => {
       try {
         return (await hit())!.count;
@@ -365,7 +318,7 @@ export class MongoStore implements Store {
     checkKey(botId, 'botId', 64);
     checkKey(session, 'session', 64 * 1024);
     await this.#call('saving a session', () => this.#c.sessions.updateOne(
-      { _id: botId }, { $set: { session, updated_at: new Date(this.#now()) } }, { upsert: true },
+      { _id: botId }, { $set: { session, updated_at: new Date(this.now()) } }, { upsert: true },
     ), { idempotent: true });
     this.#sessions.set(botId, session);
   }
@@ -394,7 +347,7 @@ export class MongoStore implements Store {
     checkKey(key, 'key');
     const json = checkJson(value);
     await this.#call('saving a setting', () => this.#c.settings.updateOne(
-      { _id: key }, { $set: { value_json: json, updated_at: new Date(this.#now()) } }, { upsert: true },
+      { _id: key }, { $set: { value_json: json, updated_at: new Date(this.now()) } }, { upsert: true },
     ), { idempotent: true });
     this.#settings.set(key, json);
   }
@@ -402,43 +355,45 @@ export class MongoStore implements Store {
   // Maintenance
 
   async sweepExpired(): Promise<SweepResult> {
-    const now = new Date(this.#now());
+    const now = new Date(this.now());
     const files = await this.#call('sweeping expired files', () =>
       this.#c.files.deleteMany({ $and: [{ expires_at: { $ne: null } }, { expires_at: { $lte: now } }] }), { idempotent: true });
     const windows = await this.#call('sweeping rate windows', () => this.#c.rateWindows.deleteMany({ expires_at: { $lte: now } }), { idempotent: true });
     return { files: files.deletedCount, rateWindows: windows.deletedCount };
   }
 
-  health(): StoreHealth {
-    return { backend: 'mongodb', degraded: this.#degraded, pendingCounters: this.#counters.size, lastError: this.#lastError };
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#flusher.stop();
-    this.#stopSweep();
+  override async close(): Promise<void> {
+    // A probe must not flush behind the final flush's back.
     this.#stopProbe?.();
-    try {
-      await this.#flusher.flush();
-    } catch (err) {
-      this.#log.error({ err: safeMessage(err), pending: this.#counters.size }, 'final counter flush failed; pending counters are lost');
-    }
-    this.#closed = true;
-    await this.#client.close();
+    await super.close();
   }
 
   // Internals
 
-  #open(): void {
-    if (this.#closed) throw closed();
+  protected async disconnect(): Promise<void> {
+    await this.#client.close();
+  }
+
+  protected describeError(err: unknown): string {
+    return safeMessage(err);
+  }
+
+  // Every flush fails while the database is away; that is expected, not worth a warning each time.
+  protected override onFlushError(err: unknown): void {
+    this.log.debug({ err: safeMessage(err) }, 'counter flush deferred');
+  }
+
+  // While degraded a sweep could only fail; the probe notices the database first.
+  protected override sweepInBackground(): void {
+    if (!this.degraded) super.sweepInBackground();
   }
 
   async #call<T>(what: string, op: () => Promise<T>, options: CallOptions<T>): Promise<T> {
-    this.#open();
-    if (this.#degraded) {
+    this.assertOpen();
+    if (this.degraded) {
       const value = options.fallback?.();
       if (value !== undefined) return value;
-      throw unavailable(what, this.#lastError ? new Error(this.#lastError) : undefined);
+      throw unavailable(what, this.lastError ? new Error(this.lastError) : undefined);
     }
     try {
       return await withRetry(op, options.idempotent);
@@ -452,32 +407,32 @@ export class MongoStore implements Store {
   }
 
   #markDown(err: unknown): void {
-    this.#lastError = safeMessage(err);
-    if (this.#degraded || this.#closed) return;
-    this.#degraded = true;
-    this.#log.warn({ err: this.#lastError }, 'database unreachable: serving known records from memory, buffering counters');
+    this.lastError = safeMessage(err);
+    if (this.degraded || this.isClosed) return;
+    this.degraded = true;
+    this.log.warn({ err: this.lastError }, 'database unreachable: serving known records from memory, buffering counters');
     this.#stopProbe = every(this.#probeIntervalMs, () => void this.#probe());
   }
 
   async #probe(): Promise<void> {
-    if (this.#probing || this.#closed) return;
+    if (this.#probing || this.isClosed) return;
     this.#probing = true;
     try {
       await this.#client.db('admin').command({ ping: 1 });
       this.#stopProbe?.();
       this.#stopProbe = null;
-      this.#degraded = false;
-      this.#log.info({ pending: this.#counters.size }, 'database reachable again; flushing buffered counters');
-      await this.#flusher.flush().catch((err) => this.#log.warn({ err: safeMessage(err) }, 'flush after recovery failed'));
+      this.degraded = false;
+      this.log.info({ pending: this.counters.size }, 'database reachable again; flushing buffered counters');
+      await this.flushCounters().catch((err) => this.log.warn({ err: safeMessage(err) }, 'flush after recovery failed'));
     } catch (err) {
-      this.#lastError = safeMessage(err);
+      this.lastError = safeMessage(err);
     } finally {
       this.#probing = false;
     }
   }
 
   #visible(): Filter<FileDoc> {
-    return { $or: [{ expires_at: null }, { expires_at: { $gt: new Date(this.#now()) } }] };
+    return { $or: [{ expires_at: null }, { expires_at: { $gt: new Date(this.now()) } }] };
   }
 
   #remember(doc: FileDoc): void {
@@ -491,7 +446,7 @@ export class MongoStore implements Store {
       if (id !== null) this.#files.delete(id);
       return null;
     }
-    if (doc.expires_at && doc.expires_at.getTime() <= this.#now()) return null;
+    if (doc.expires_at && doc.expires_at.getTime() <= this.now()) return null;
     this.#remember(doc);
     return this.#file(doc);
   }
@@ -503,14 +458,14 @@ export class MongoStore implements Store {
       firstName: d.first_name ?? null,
       joinDate: d.join_date,
       lastActive: d.last_active,
-      bandwidthUsed: (d.bandwidth_used ?? 0) + this.#counters.pendingUserBytes(d.user_id),
+      bandwidthUsed: (d.bandwidth_used ?? 0) + this.counters.pendingUserBytes(d.user_id),
       filesShared: d.files_shared ?? 0,
       isBanned: d.is_banned === true,
     };
   }
 
   #file(d: FileDoc): FileRecord {
-    const pending = this.#counters.pendingFile(d._id);
+    const pending = this.counters.pendingFile(d._id);
     return {
       id: d._id,
       secret: d.link_secret,
@@ -528,8 +483,4 @@ export class MongoStore implements Store {
       revoked: d.revoked === true,
     };
   }
-}
-
-function checkFileId(id: unknown): void {
-  if (!isPublicId(id)) throw invalidArgument('id', 'a 12-character public file id', id);
 }

@@ -5,19 +5,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from 'pino';
-import { CounterBuffer, CounterFlusher, type CounterBatch } from '../counter-buffer.ts';
-import { closed, duplicateFile, invalidArgument, isStoreError, StoreError, unavailable } from '../errors.ts';
-import { MemoryWindows } from '../memory-windows.ts';
+import { BufferedStore } from '../buffered-store.ts';
+import type { CounterBatch } from '../counter-buffer.ts';
+import { duplicateFile, invalidArgument, isStoreError, unavailable } from '../errors.ts';
 import { isPublicId, newLinkSecret, newPublicId } from '../link-ids.ts';
-import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, defaultLogger, every, iterateUserIds, windowBounds, windowHit } from '../shared.ts';
+import { iterateUserIds, windowBounds, windowHit } from '../shared.ts';
 import type {
-  FileRecord, JsonValue, MonthlyUsage, NewFile, Page, PageRequest, Store, StoreConfig, StoreHealth, SweepResult,
-  UserProfile, UserRecord, WindowHit,
+  FileRecord, JsonValue, NewFile, Page, PageRequest, Store, StoreConfig, SweepResult, UserProfile, UserRecord, WindowHit,
 } from '../types.ts';
 import {
-  checkCount, checkJson, checkKey, checkMessageId, checkMonth, checkNewFile, checkProfile, checkUserId, checkWindow,
-  decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, monthKey, pageLimit,
+  checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUserId, checkWindow,
+  decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, pageLimit,
 } from '../validate.ts';
 import { migrate } from './migrations.ts';
 
@@ -41,23 +39,13 @@ export function sqlitePath(dataDir: string): string {
   return join(dataDir, 'streambot.db');
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends BufferedStore implements Store {
   readonly backend = 'sqlite' as const;
   readonly #db: Database.Database;
-  readonly #now: () => number;
-  readonly #log: Logger;
-  readonly #counters = new CounterBuffer();
-  readonly #memoryWindows = new MemoryWindows();
-  readonly #flusher: CounterFlusher;
-  readonly #stopSweep: () => void;
-  #closed = false;
-  #degraded = false;
-  #lastError: string | null = null;
   readonly #stmt;
 
   constructor(config: StoreConfig = {}) {
-    this.#now = config.now ?? Date.now;
-    this.#log = (config.logger ?? defaultLogger()).child({ store: 'sqlite' });
+    super(config, 'sqlite');
     this.#db = new Database(sqlitePath(config.dataDir ?? './data'));
     try {
       this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(config.busyTimeoutMs ?? 5000))}`);
@@ -71,15 +59,7 @@ export class SqliteStore implements Store {
       throw err;
     }
     this.#stmt = this.#prepare();
-    this.#flusher = new CounterFlusher(this.#counters, {
-      intervalMs: config.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
-      write: async (batch) => this.#writeCounters(batch),
-      onError: (err) => this.#log.warn({ err: describeError(err) }, 'counter flush failed; counters kept in memory'),
-    });
-    this.#flusher.start();
-    this.#stopSweep = every(config.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, () => {
-      this.sweepExpired().catch((err) => this.#log.warn({ err: describeError(err) }, 'sweep of expired rows failed'));
-    });
+    this.startTimers();
   }
 
   #prepare() {
@@ -153,14 +133,14 @@ export class SqliteStore implements Store {
       firstName: p.firstName ?? null,
       keepUsername: p.username === undefined ? 1 : 0,
       keepFirstName: p.firstName === undefined ? 1 : 0,
-      now: this.#now(),
+      now: this.now(),
     }))!;
     return this.#user(row);
   }
 
   async getUser(userId: number): Promise<UserRecord | null> {
     checkUserId(userId);
-    this.#open();
+    this.assertOpen();
     const row = this.#stmt.getUser.get(userId);
     return row ? this.#user(row) : null;
   }
@@ -174,14 +154,14 @@ export class SqliteStore implements Store {
   async listUsers(page?: PageRequest): Promise<Page<UserRecord>> {
     const limit = pageLimit(page);
     const after = decodeUserCursor(page?.cursor) ?? 0;
-    this.#open();
+    this.assertOpen();
     const rows = this.#stmt.listUsers.all(after, limit + 1);
     const items = rows.slice(0, limit).map((r) => this.#user(r));
     return { items, nextCursor: rows.length > limit ? encodeUserCursor(items[items.length - 1]!.userId) : null };
   }
 
   async countUsers(filter?: { banned?: boolean }): Promise<number> {
-    this.#open();
+    this.assertOpen();
     if (filter?.banned === undefined) return this.#stmt.countUsers.get()!.n;
     return this.#stmt.countUsersBanned.get(filter.banned ? 1 : 0)!.n;
   }
@@ -190,7 +170,7 @@ export class SqliteStore implements Store {
     const includeBanned = options?.includeBanned ? 1 : 0;
     const pageSize = pageLimit({ limit: options?.pageSize ?? 500 });
     return iterateUserIds(async (after, limit) => {
-      this.#open();
+      this.assertOpen();
       return this.#stmt.userIds.all(after, includeBanned, limit).map((r) => r.user_id);
     }, pageSize);
   }
@@ -199,7 +179,7 @@ export class SqliteStore implements Store {
 
   async registerFile(file: NewFile): Promise<FileRecord> {
     const f = checkNewFile(file);
-    const uploadDate = this.#now();
+    const uploadDate = this.now();
     const secret = newLinkSecret();
     const insert = this.#db.transaction((id: string) => {
       this.#stmt.insertFile.run({
@@ -226,16 +206,16 @@ export class SqliteStore implements Store {
   }
 
   async getFile(id: string): Promise<FileRecord | null> {
-    this.#open();
+    this.assertOpen();
     if (!isPublicId(id)) return null;
-    const row = this.#stmt.getFile.get({ id, now: this.#now() });
+    const row = this.#stmt.getFile.get({ id, now: this.now() });
     return row ? this.#file(row) : null;
   }
 
   async getFileByMessageId(messageId: number): Promise<FileRecord | null> {
     checkMessageId(messageId);
-    this.#open();
-    const row = this.#stmt.getFileByMessage.get({ messageId, now: this.#now() });
+    this.assertOpen();
+    const row = this.#stmt.getFileByMessage.get({ messageId, now: this.now() });
     return row ? this.#file(row) : null;
   }
 
@@ -243,8 +223,8 @@ export class SqliteStore implements Store {
     checkUserId(userId);
     const limit = pageLimit(page);
     const after = decodeFileCursor(page?.cursor);
-    this.#open();
-    const params = { userId, now: this.#now(), limit: limit + 1 };
+    this.assertOpen();
+    const params = { userId, now: this.now(), limit: limit + 1 };
     const rows = after
       ? this.#stmt.filesNextPage.all({ ...params, date: after.uploadDate.getTime(), id: after.id })
       : this.#stmt.filesFirstPage.all(params);
@@ -255,7 +235,7 @@ export class SqliteStore implements Store {
 
   async revokeFile(id: string): Promise<boolean> {
     checkFileId(id);
-    return this.#write('revoking a link', () => this.#stmt.revokeFile.run({ id, now: this.#now() }).changes > 0);
+    return this.#write('revoking a link', () => this.#stmt.revokeFile.run({ id, now: this.now() }).changes > 0);
   }
 
   async deleteFile(id: string): Promise<boolean> {
@@ -263,42 +243,14 @@ export class SqliteStore implements Store {
     return this.#write('deleting a file', () => this.#stmt.deleteFile.run(id).changes > 0);
   }
 
-  async incrementDownloads(id: string): Promise<void> {
-    checkFileId(id);
-    this.#open();
-    this.#counters.addFileCounts(id, 1, 0);
-  }
-
-  async incrementStreams(id: string): Promise<void> {
-    checkFileId(id);
-    this.#open();
-    this.#counters.addFileCounts(id, 0, 1);
-  }
-
   // Bandwidth
 
-  recordBytes(userId: number | null, bytes: number): void {
-    if (userId !== null) checkUserId(userId);
-    checkCount(bytes, 'bytes');
-    this.#open();
-    this.#counters.addBytes(monthKey(this.#now()), userId, bytes);
+  protected async storedUsage(month: string, userId: number | null): Promise<number> {
+    this.assertOpen();
+    return this.#stmt.getBandwidth.get(month, userId ?? GLOBAL_USER)?.bytes ?? 0;
   }
 
-  async getMonthlyUsage(userId?: number | null, month?: string): Promise<MonthlyUsage> {
-    const user = userId ?? null;
-    if (user !== null) checkUserId(user);
-    const m = month === undefined ? monthKey(this.#now()) : checkMonth(month);
-    this.#open();
-    const stored = this.#stmt.getBandwidth.get(m, user ?? GLOBAL_USER)?.bytes ?? 0;
-    return { month: m, userId: user, bytes: stored + this.#counters.pendingBytes(m, user) };
-  }
-
-  flush(): Promise<void> {
-    this.#open();
-    return this.#flusher.flush();
-  }
-
-  #writeCounters(batch: CounterBatch): void {
+  protected writeCounters(batch: CounterBatch): void {
     this.#write('writing counters', () => this.#db.transaction(() => {
       for (const d of batch.bandwidth) {
         this.#stmt.addBandwidth.run(d.month, d.userId ?? GLOBAL_USER, d.bytes);
@@ -312,7 +264,7 @@ export class SqliteStore implements Store {
 
   async hitWindow(key: string, windowMs: number, limit: number): Promise<WindowHit> {
     checkWindow(key, windowMs, limit);
-    const now = this.#now();
+    const now = this.now();
     const { start, end } = windowBounds(now, windowMs);
     try {
       const row = this.#write('counting a rate-limit hit', () => this.#stmt.hitWindow.get(key, start, end))!;
@@ -320,7 +272,7 @@ export class SqliteStore implements Store {
     } catch (err) {
       if (!isStoreError(err, 'SB_ERR_STORE_UNAVAILABLE')) throw err;
       // Locked past busy_timeout: answer from this process rather than fail the request.
-      return windowHit(this.#memoryWindows.hit(key, windowMs, now).count, limit, end);
+      return windowHit(this.memoryWindows.hit(key, windowMs, now).count, limit, end);
     }
   }
 
@@ -328,14 +280,14 @@ export class SqliteStore implements Store {
 
   async getSession(botId: string): Promise<string | null> {
     checkKey(botId, 'botId', 64);
-    this.#open();
+    this.assertOpen();
     return this.#stmt.getSession.get(botId)?.session ?? null;
   }
 
   async saveSession(botId: string, session: string): Promise<void> {
     checkKey(botId, 'botId', 64);
     checkKey(session, 'session', 64 * 1024);
-    this.#write('saving a session', () => this.#stmt.saveSession.run(botId, session, this.#now()));
+    this.#write('saving a session', () => this.#stmt.saveSession.run(botId, session, this.now()));
   }
 
   async deleteSession(botId: string): Promise<boolean> {
@@ -347,7 +299,7 @@ export class SqliteStore implements Store {
 
   async getSetting<T extends JsonValue = JsonValue>(key: string): Promise<T | null> {
     checkKey(key, 'key');
-    this.#open();
+    this.assertOpen();
     const row = this.#stmt.getSetting.get(key);
     return row ? (JSON.parse(row.value_json) as T) : null;
   }
@@ -355,54 +307,41 @@ export class SqliteStore implements Store {
   async setSetting(key: string, value: JsonValue): Promise<void> {
     checkKey(key, 'key');
     const json = checkJson(value);
-    this.#write('saving a setting', () => this.#stmt.setSetting.run(key, json, this.#now()));
+    this.#write('saving a setting', () => this.#stmt.setSetting.run(key, json, this.now()));
   }
 
   // Maintenance
 
   async sweepExpired(): Promise<SweepResult> {
-    const now = this.#now();
+    const now = this.now();
     return this.#write('sweeping expired rows', () => ({
       files: this.#stmt.sweepFiles.run(now).changes,
       rateWindows: this.#stmt.sweepWindows.run(now).changes,
     }));
   }
 
-  health(): StoreHealth {
-    return { backend: 'sqlite', degraded: this.#degraded, pendingCounters: this.#counters.size, lastError: this.#lastError };
-  }
+  // Internals
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#flusher.stop();
-    this.#stopSweep();
-    try {
-      await this.#flusher.flush();
-    } catch (err) {
-      this.#log.error({ err: describeError(err), pending: this.#counters.size }, 'final counter flush failed; pending counters are lost');
-    }
-    this.#closed = true;
+  protected disconnect(): void {
     this.#db.close();
   }
 
-  // Internals
-
-  #open(): void {
-    if (this.#closed) throw closed();
+  protected describeError(err: unknown): string {
+    return err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
   }
 
   /** Runs a write; a lock held past busy_timeout becomes SB_ERR_STORE_UNAVAILABLE and marks the store degraded. */
   #write<T>(what: string, fn: () => T): T {
-    this.#open();
+    this.assertOpen();
     try {
       const result = fn();
-      this.#degraded = false;
+      this.degraded = false;
       return result;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY)/.test(code)) {
-        this.#degraded = true;
-        this.#lastError = `${code}: ${(err as Error).message}`;
+        this.degraded = true;
+        this.lastError = `${code}: ${(err as Error).message}`;
         throw unavailable(what, err);
       }
       throw err;
@@ -416,14 +355,14 @@ export class SqliteStore implements Store {
       firstName: r.first_name,
       joinDate: new Date(r.join_date),
       lastActive: new Date(r.last_active),
-      bandwidthUsed: r.bandwidth_used + this.#counters.pendingUserBytes(r.user_id),
+      bandwidthUsed: r.bandwidth_used + this.counters.pendingUserBytes(r.user_id),
       filesShared: r.files_shared,
       isBanned: r.is_banned === 1,
     };
   }
 
   #file(r: FileRow): FileRecord {
-    const pending = this.#counters.pendingFile(r.public_id);
+    const pending = this.counters.pendingFile(r.public_id);
     return {
       id: r.public_id,
       secret: r.link_secret,
@@ -443,10 +382,3 @@ export class SqliteStore implements Store {
   }
 }
 
-function checkFileId(id: unknown): void {
-  if (!isPublicId(id)) throw invalidArgument('id', 'a 12-character public file id', id);
-}
-
-function describeError(err: unknown): string {
-  return err instanceof StoreError || err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
-}
