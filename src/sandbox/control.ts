@@ -34,6 +34,11 @@ const id = (s: string | number | bigint): bigint => {
   }
 };
 
+function text(value: unknown, what: string, optional = false): void {
+  if (optional && value === undefined) return;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256) throw new TypeError(`${what} must be a non-empty string`);
+}
+
 const buttonsView = (rows: InlineButton[][] | undefined): ButtonView[][] =>
   (rows ?? []).map((row) => row.map((b) => ({ text: b.text, data: b.data?.toString('utf8'), url: b.url })));
 
@@ -50,15 +55,20 @@ export class SandboxControl {
   }
 
   createUser(input: { firstName: string; lastName?: string; username?: string }): { id: string } {
+    text(input?.firstName, 'firstName');
+    text(input.username, 'username', true);
     return { id: this.sandbox.world.createUser(input).id.toString() };
   }
 
   createBot(input: { username: string; firstName?: string; homeDc?: number }): { id: string; token: string } {
+    text(input?.username, 'username');
+    if (input.homeDc !== undefined && !this.sandbox.dcs.some((d) => d.id === input.homeDc)) throw new RangeError(`no DC ${input.homeDc}`);
     const bot = this.sandbox.world.createBot(input);
     return { id: bot.id.toString(), token: bot.token };
   }
 
   createChannel(input: { title: string; username?: string; admins?: string[]; members?: string[] }): { id: string; accessHash: string } {
+    text(input?.title, 'title');
     const c = this.sandbox.world.createChannel({ title: input.title, username: input.username, admins: (input.admins ?? []).map(id), members: (input.members ?? []).map(id) });
     return { id: c.id.toString(), accessHash: c.accessHash.toString() };
   }

@@ -132,8 +132,8 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
   readonly documents = new Map<bigint, StoredDocument>();
   readonly boxes = new Map<bigint, Mailbox>();
   readonly callbackQueries = new Map<bigint, CallbackQuery>();
-  /** hex(file_reference) → owner and expiry. References are per account (per bot). */
-  readonly fileReferences = new Map<string, { documentId: bigint; accountId: bigint; expiresAt: number }>();
+  /** hex(file_reference) → owner and issue time. References are per account (per bot); their lifetime is the current TTL. */
+  readonly fileReferences = new Map<string, { documentId: bigint; accountId: bigint; issuedAt: number; expired: boolean }>();
   fileReferenceTtlMs: number;
   readonly dcCount: number;
   #qts = 0;
@@ -228,12 +228,11 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
 
   /** The account's current reference to a document: reused while valid, renewed once expired. */
   fileReferenceFor(documentId: bigint, accountId: bigint): Buffer {
-    const t = Date.now();
     for (const [hex, ref] of this.fileReferences) {
-      if (ref.documentId === documentId && ref.accountId === accountId && ref.expiresAt > t) return Buffer.from(hex, 'hex');
+      if (ref.documentId === documentId && ref.accountId === accountId && this.#valid(ref)) return Buffer.from(hex, 'hex');
     }
     const ref = Buffer.concat([Buffer.from([2]), randomBytes(19)]);
-    this.fileReferences.set(ref.toString('hex'), { documentId, accountId, expiresAt: t + this.fileReferenceTtlMs });
+    this.fileReferences.set(ref.toString('hex'), { documentId, accountId, issuedAt: Date.now(), expired: false });
     return ref;
   }
 
@@ -241,15 +240,19 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
   checkFileReference(documentId: bigint, accountId: bigint, reference: Buffer): 'ok' | 'expired' | 'invalid' {
     const ref = this.fileReferences.get(reference.toString('hex'));
     if (!ref || ref.documentId !== documentId || ref.accountId !== accountId) return 'invalid';
-    return ref.expiresAt > Date.now() ? 'ok' : 'expired';
+    return this.#valid(ref) ? 'ok' : 'expired';
+  }
+
+  #valid(ref: { issuedAt: number; expired: boolean }): boolean {
+    return !ref.expired && Date.now() - ref.issuedAt < this.fileReferenceTtlMs;
   }
 
   /** Makes every reference issued so far expire now (FILE_REFERENCE_EXPIRED for all current downloads). */
   expireFileReferences(): number {
     let n = 0;
     for (const ref of this.fileReferences.values()) {
-      if (ref.expiresAt > Date.now()) n++;
-      ref.expiresAt = 0;
+      if (this.#valid(ref)) n++;
+      ref.expired = true;
     }
     return n;
   }
