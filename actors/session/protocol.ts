@@ -50,6 +50,33 @@ export interface SessionApi {
   stop(): Promise<void>;
 }
 
+/** An inline keyboard button: a callback (data, up to 64 bytes) or a link. */
+export type InlineButton = { text: string; data: string } | { text: string; url: string };
+
+export interface OutgoingMessage {
+  /** User id, or a channel as "-100<id>". */
+  chatId: string;
+  text: string;
+  buttons?: InlineButton[][];
+  /** Telegram's HTML subset. */
+  html?: boolean;
+}
+
+/**
+ * Bot calls beyond downloading, made on one chosen session (the bot users talk to). Kept apart from SessionApi so
+ * a download-only session (or a test fake) need not implement them.
+ */
+export interface BotApi {
+  sendMessage(msg: OutgoingMessage): Promise<{ messageId: number }>;
+  editMessage(chatId: string, messageId: number, text: string, buttons?: InlineButton[][] | null): Promise<void>;
+  /** Forwards a user's message (its file) into a channel; resolves the new message and its file. */
+  forwardToChannel(fromChatId: string, messageId: number, channelId: string): Promise<{ messageId: number; file?: FileMeta }>;
+  answerCallback(queryId: string, text?: string, alert?: boolean): Promise<void>;
+  /** Force-subscribe check: the user's membership of a channel the bot administers. */
+  channelMembership(channelId: string, userId: string): Promise<'member' | 'admin' | 'creator' | 'none'>;
+  setCommands(commands: { command: string; description: string }[]): Promise<void>;
+}
+
 /** What the main thread gives each session worker (workerData.session). The token and session string are secrets. */
 export interface TelegramSessionSpec {
   botToken: string;

@@ -8,13 +8,15 @@ import { RpcError, floodWait } from '../errors.ts';
 import { installFastIge } from './fast-ige.ts';
 import { closeClient } from './close-client.ts';
 import { fileMetaOf, locationOf, type CachedLocation } from './document.ts';
-import type { BlockRequest, BotUpdate, FileMeta, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
+import type { BlockRequest, BotApi, BotUpdate, FileMeta, InlineButton, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
 
 const require = createRequire(import.meta.url);
 const { TelegramClient, Api, errors } = require('telegram') as typeof import('telegram');
 const { StringSession } = require('telegram/sessions') as typeof import('telegram/sessions/index.js');
 const { Raw } = require('telegram/events') as typeof import('telegram/events/index.js');
 const { Logger, LogLevel } = require('telegram/extensions/Logger') as typeof import('telegram/extensions/Logger.js');
+const { HTMLParser } = require('telegram/extensions/html') as typeof import('telegram/extensions/html.js');
+const { generateRandomLong } = require('telegram/Helpers') as typeof import('telegram/Helpers.js');
 
 installFastIge();
 
@@ -97,6 +99,89 @@ function toUpdate(u: any): BotUpdate | undefined {
   return undefined;
 }
 
+/** A user (by id, from the entity cache the updates filled) or a channel ("-100<id>") as an input peer. */
+async function inputPeer(chatId: string): Promise<any> {
+  if (chatId.startsWith('-')) {
+    const ch = await inputChannel(chatId);
+    return new Api.InputPeerChannel({ channelId: ch.channelId, accessHash: ch.accessHash });
+  }
+  if (!/^\d+$/.test(chatId)) throw new RpcError('PEER_ID_INVALID', `not a chat id: ${chatId}`, { rpcCode: 400 });
+  try {
+    return await requireClient().getInputEntity(BigInt(chatId) as any);
+  } catch {
+    return new Api.InputPeerUser({ userId: BigInt(chatId) as any, accessHash: 0 as any });
+  }
+}
+
+function replyMarkup(buttons: InlineButton[][] | null | undefined) {
+  if (!buttons) return undefined;
+  return new Api.ReplyInlineMarkup({
+    rows: buttons.map((row) => new Api.KeyboardButtonRow({
+      buttons: row.map((b) => ('url' in b ? new Api.KeyboardButtonUrl({ text: b.text, url: b.url }) : new Api.KeyboardButtonCallback({ text: b.text, data: Buffer.from(b.data, 'utf8') }))),
+    })),
+  });
+}
+
+function newMessageOf(result: any): any {
+  if (result instanceof Api.UpdateShortSentMessage) return { id: result.id };
+  for (const u of result?.updates ?? []) {
+    if (u instanceof Api.UpdateNewMessage || u instanceof Api.UpdateNewChannelMessage) return u.message;
+  }
+  throw new RpcError('NO_MESSAGE_IN_ANSWER', 'Telegram did not return the new message');
+}
+
+async function rpc<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toActorError(err);
+  }
+}
+
+const bot: BotApi = {
+  sendMessage: ({ chatId, text, buttons, html }) => rpc(async () => {
+    const [message, entities] = html ? HTMLParser.parse(text) : [text, undefined];
+    const result = await requireClient().invoke(new Api.messages.SendMessage({ peer: await inputPeer(chatId), message, entities, randomId: generateRandomLong(), replyMarkup: replyMarkup(buttons), noWebpage: true }));
+    return { messageId: newMessageOf(result).id as number };
+  }),
+
+  editMessage: (chatId, messageId, text, buttons) => rpc(async () => {
+    await requireClient().invoke(new Api.messages.EditMessage({ peer: await inputPeer(chatId), id: messageId, message: text, replyMarkup: buttons === null ? new Api.ReplyInlineMarkup({ rows: [] }) : replyMarkup(buttons), noWebpage: true }));
+  }),
+
+  forwardToChannel: (fromChatId, messageId, channelId) => rpc(async () => {
+    const result = await requireClient().invoke(new Api.messages.ForwardMessages({ fromPeer: await inputPeer(fromChatId), id: [messageId], toPeer: await inputPeer(channelId), randomId: [generateRandomLong()] }));
+    const msg = newMessageOf(result);
+    const doc = msg.media instanceof Api.MessageMediaDocument && msg.media.document instanceof Api.Document ? msg.media.document : undefined;
+    if (!doc) return { messageId: msg.id };
+    const entry = { meta: { chatId: channelId, messageId: msg.id, ...fileMetaOf(doc) }, location: locationOf(doc) };
+    files.set(`${channelId}:${msg.id}`, entry);
+    return { messageId: msg.id, file: entry.meta };
+  }),
+
+  answerCallback: (queryId, text, alert) => rpc(async () => {
+    await requireClient().invoke(new Api.messages.SetBotCallbackAnswer({ queryId: BigInt(queryId) as any, message: text, alert }));
+  }),
+
+  channelMembership: async (channelId, userId) => {
+    try {
+      const res = await requireClient().invoke(new Api.channels.GetParticipant({ channel: await inputChannel(channelId), participant: await inputPeer(userId) }));
+      const p = res.participant;
+      if (p instanceof Api.ChannelParticipantCreator) return 'creator';
+      if (p instanceof Api.ChannelParticipantAdmin) return 'admin';
+      if (p instanceof Api.ChannelParticipantBanned || p instanceof Api.ChannelParticipantLeft) return 'none';
+      return 'member';
+    } catch (err: any) {
+      if (err?.errorMessage === 'USER_NOT_PARTICIPANT') return 'none';
+      throw toActorError(err);
+    }
+  },
+
+  setCommands: (commands) => rpc(async () => {
+    await requireClient().invoke(new Api.bots.SetBotCommands({ scope: new Api.BotCommandScopeDefault(), langCode: '', commands: commands.map((c) => new Api.BotCommand(c)) }));
+  }),
+};
+
 const api: SessionApi = {
   async start() {
     if (spec.sandbox) {
@@ -177,4 +262,4 @@ const api: SessionApi = {
   },
 };
 
-exposeSession(api);
+exposeSession({ ...api, ...bot } as SessionApi);

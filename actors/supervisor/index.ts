@@ -9,7 +9,7 @@ import type { SessionStateEvent, SessionWorkerEvent } from './events.ts';
 import type { SupervisorOptions } from './options.ts';
 import type { SessionSnapshot } from './session-actor.ts';
 import type { SchedulerStats } from './scheduler.ts';
-import type { BlockRequest, FileMeta } from '../session/protocol.ts';
+import type { BlockRequest, BotApi, FileMeta } from '../session/protocol.ts';
 
 export type { SupervisorOptions, Logger } from './options.ts';
 export type { SessionSnapshot } from './session-actor.ts';
@@ -36,6 +36,11 @@ export interface Supervisor {
   /** One block, as an ArrayBuffer transferred from the worker. Aborting drops the job (or its late result). */
   fetchBlock(req: BlockRequest, signal?: AbortSignal): Promise<ArrayBuffer>;
   resolveFile(chatId: string, messageId: number, signal?: AbortSignal): Promise<FileMeta>;
+  /**
+   * A bot call on one given session (the bot users talk to). Not moved elsewhere: another bot cannot answer for it.
+   * Rejects with SB_ERR_SESSION_EXITED when that session is not running, and with the worker's error otherwise.
+   */
+  callBot<M extends keyof BotApi>(index: number, method: M, ...args: Parameters<BotApi[M]>): Promise<Awaited<ReturnType<BotApi[M]>>>;
   states(): SessionSnapshot[];
   stats(): SupervisorStats;
   on<E extends keyof SupervisorEvents>(event: E, listener: (...args: SupervisorEvents[E]) => void): Supervisor;
@@ -127,6 +132,13 @@ export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Superv
     resolveFile(chatId, messageId, signal) {
       return scheduler.submit(`resolve ${chatId}/${messageId}`,
         (actor) => actor.call('resolveFile', [chatId, messageId], opts.callTimeoutMs), signal);
+    },
+
+    callBot(index, method, ...args) {
+      const actor = actors[index];
+      if (actor === undefined) return Promise.reject(new RangeError(`no session ${index}; sessions are 0..${actors.length - 1}`));
+      if (stopping) return Promise.reject(new SbError('SB_ERR_SUPERVISOR_STOPPED'));
+      return actor.call(method, args as never, opts.callTimeoutMs) as never;
     },
 
     states() {

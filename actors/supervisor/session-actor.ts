@@ -6,13 +6,15 @@ import * as Comlink from 'comlink';
 import { nodeEndpoint } from './comlink-node.ts';
 import { RestartBudget } from './restart-budget.ts';
 import { SbError, deserializeError } from '../errors.ts';
-import type { SessionApi, SessionState } from '../session/protocol.ts';
+import type { BotApi, SessionApi, SessionState } from '../session/protocol.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { SessionWorkerData } from './worker-side.ts';
 
 const SHIM = new URL('../worker-shim.mjs', import.meta.url);
 
-type Method = keyof SessionApi;
+/** Every worker serves SessionApi; the bot's own session also serves BotApi. */
+type WorkerApi = SessionApi & BotApi;
+type Method = keyof WorkerApi;
 
 interface PendingCall {
   reject(err: Error): void;
@@ -51,7 +53,7 @@ export class SessionActor {
   readonly #budget: RestartBudget;
   #generation = 0;
   #worker: Worker | undefined;
-  #remote: Comlink.Remote<SessionApi> | undefined;
+  #remote: Comlink.Remote<WorkerApi> | undefined;
   #events: MessagePort | undefined;
   #downHandled = true;
   #everReady = false;
@@ -105,7 +107,7 @@ export class SessionActor {
     const worker = new Worker(SHIM, { workerData, transferList: [port2], name: `session-${this.index}` });
     this.#worker = worker;
     this.#events = port1;
-    this.#remote = Comlink.wrap<SessionApi>(nodeEndpoint(worker as Parameters<typeof nodeEndpoint>[0]));
+    this.#remote = Comlink.wrap<WorkerApi>(nodeEndpoint(worker as Parameters<typeof nodeEndpoint>[0]));
 
     port1.on('message', (event: unknown) => {
       if (generation === this.#generation) this.#hooks.onEvent(this, event);
@@ -149,7 +151,7 @@ export class SessionActor {
   }
 
   /** Calls one SessionApi method with a deadline. Rejects at once if the worker dies meanwhile. */
-  call<M extends Method>(method: M, args: Parameters<SessionApi[M]>, timeoutMs: number): Promise<Awaited<ReturnType<SessionApi[M]>>> {
+  call<M extends Method>(method: M, args: Parameters<WorkerApi[M]>, timeoutMs: number): Promise<Awaited<ReturnType<WorkerApi[M]>>> {
     const remote = this.#remote;
     if (remote === undefined || this.#downHandled) {
       return Promise.reject(new SbError('SB_ERR_SESSION_EXITED', `session ${this.index} is not running`, { session: this.index }));
@@ -168,7 +170,7 @@ export class SessionActor {
         if (p === undefined) return; // timed out or rejected on exit; the late answer is dropped
         clearTimeout(p.timer);
         this.#pending.delete(id);
-        resolve(value as Awaited<ReturnType<SessionApi[M]>>);
+        resolve(value as Awaited<ReturnType<WorkerApi[M]>>);
       }, (raw: unknown) => {
         const p = this.#pending.get(id);
         if (p === undefined) return;
