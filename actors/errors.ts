@@ -3,7 +3,9 @@
 // worker boundary without losing `code`, `seconds` or any other typed field (structured clone keeps only
 // name/message/stack of an Error, and comlink's default throw handler keeps even less).
 
-export const SbErrorCodes = {
+import { defineErrorCatalog } from '../src/errors/registry.ts';
+
+export const { Codes: SbErrorCodes, ErrorClass: SbError } = defineErrorCatalog('SbError', 'StreamBotError', {
   SB_ERR_INVALID_OPTION: 'invalid option',
   SB_ERR_SESSION_EXITED: 'the session worker exited while the call was pending',
   SB_ERR_SESSION_UNRESPONSIVE: 'the session worker did not answer the heartbeat in time',
@@ -13,28 +15,11 @@ export const SbErrorCodes = {
   SB_ERR_QUEUE_TIMEOUT: 'no session became ready before the queued job timed out',
   SB_ERR_NO_SESSION: 'every session has failed; no session can take the job',
   SB_ERR_SUPERVISOR_STOPPED: 'the supervisor is stopped',
-} as const;
+});
 
 export type SbErrorCode = keyof typeof SbErrorCodes;
-
 /** An error raised by StreamBot itself; `code` is stable, the message may change. */
-export class SbError extends Error {
-  readonly code: SbErrorCode;
-  [field: string]: unknown;
-
-  constructor(code: SbErrorCode, detail?: string, fields?: Record<string, unknown> & { cause?: unknown }) {
-    const base = SbErrorCodes[code];
-    if (base === undefined) throw new TypeError(`unknown error code ${String(code)}`);
-    const { cause, ...rest } = fields ?? {};
-    super(detail ? `${base}: ${detail}` : base, cause === undefined ? undefined : { cause });
-    Object.assign(this, rest);
-    this.code = code;
-  }
-
-  static {
-    Object.defineProperty(this.prototype, 'name', { value: 'StreamBotError', enumerable: false, writable: true });
-  }
-}
+export type SbError = InstanceType<typeof SbError>;
 
 /**
  * A Telegram RPC failure as reported by a session worker. `code` is Telegram's error identifier with the number

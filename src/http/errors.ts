@@ -1,32 +1,18 @@
 // Error registry of the HTTP server: stable codes, one class. Callers branch on `code`, never on the message.
 
-export const HttpErrorCodes = {
-  SB_ERR_HTTP_UWS_NOT_NATIVE: 'SB_ERR_HTTP_UWS_NOT_NATIVE',
-  SB_ERR_HTTP_INVALID_OPTION: 'SB_ERR_HTTP_INVALID_OPTION',
-  SB_ERR_HTTP_LISTEN: 'SB_ERR_HTTP_LISTEN',
-  SB_ERR_HTTP_SOURCE: 'SB_ERR_HTTP_SOURCE',
-  SB_ERR_HTTP_SOURCE_LENGTH: 'SB_ERR_HTTP_SOURCE_LENGTH',
-} as const;
+import { describeValue } from '../errors/describe-value.ts';
+import { defineErrors } from '../errors/registry.ts';
 
+// isHttpError matches by code, so copies of this module still match.
+export const { Codes: HttpErrorCodes, ErrorClass: HttpError, isError: isHttpError } = defineErrors('HttpError', [
+  'SB_ERR_HTTP_UWS_NOT_NATIVE',
+  'SB_ERR_HTTP_INVALID_OPTION',
+  'SB_ERR_HTTP_LISTEN',
+  'SB_ERR_HTTP_SOURCE',
+  'SB_ERR_HTTP_SOURCE_LENGTH',
+]);
 export type HttpErrorCode = keyof typeof HttpErrorCodes;
-
-export class HttpError extends Error {
-  readonly code: HttpErrorCode;
-
-  constructor(code: HttpErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'HttpError';
-    this.code = code;
-  }
-}
-
-export function isHttpError(err: unknown, code?: HttpErrorCode): err is HttpError {
-  // Checked by shape so that copies of this module still match.
-  if (typeof err !== 'object' || err === null) return false;
-  const c = (err as { code?: unknown }).code;
-  if (typeof c !== 'string' || !(c in HttpErrorCodes)) return false;
-  return code === undefined || c === code;
-}
+export type HttpError = InstanceType<typeof HttpError>;
 
 export const uwsNotNative = (): HttpError =>
   new HttpError(
@@ -37,7 +23,7 @@ export const uwsNotNative = (): HttpError =>
   );
 
 export const invalidOption = (path: string, expected: string, value: unknown): HttpError =>
-  new HttpError('SB_ERR_HTTP_INVALID_OPTION', `${path} must be ${expected} (got ${describe(value)})`);
+  new HttpError('SB_ERR_HTTP_INVALID_OPTION', `${path} must be ${expected} (got ${describeValue(value)})`);
 
 export const listenFailed = (host: string, port: number): HttpError =>
   new HttpError(
@@ -54,11 +40,3 @@ export const sourceLength = (expected: number, got: number): HttpError =>
     `the file source produced ${got} bytes for a range of ${expected} bytes`,
   );
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
-}
