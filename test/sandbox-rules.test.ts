@@ -33,6 +33,18 @@ after(async () => {
 
 const inputChannel = (c = log) => new Api.InputChannel({ channelId: BigInt(c.id) as any, accessHash: BigInt(c.accessHash) as any });
 
+/** A client of DC 1 that has not logged in (with authKey: one the server never issued); closed in after(). */
+function loggedOutClient(authKey?: Parameters<StringSession['setAuthKey']>[0]): TelegramClient {
+  const ep = endpointOf(sandbox);
+  const session = new StringSession('');
+  session.setDC(1, ep.host, ep.ports[1]!);
+  if (authKey) session.setAuthKey(authKey);
+  const c = new TelegramClient(session, 1, 'h', { connection: sandboxConnection(ep), connectionRetries: 1 });
+  c.setLogLevel('none' as any);
+  clients.push(c);
+  return c;
+}
+
 async function documentOf(c: TelegramClient, messageId: number): Promise<Api.Document> {
   const res = (await c.invoke(new Api.channels.GetMessages({ channel: inputChannel(), id: [new Api.InputMessageID({ id: messageId })] }))) as Api.messages.ChannelMessages;
   return ((res.messages[0] as Api.Message).media as Api.MessageMediaDocument).document as Api.Document;
@@ -117,28 +129,17 @@ const ruleTests: Record<string, () => Promise<void>> = {
     }
   },
   'auth-key-unregistered': async () => {
-    const ep = endpointOf(sandbox);
-    trustSandboxKey(ep);
-    const session = new StringSession('');
-    session.setDC(1, ep.host, ep.ports[1]!);
-    const anon = new TelegramClient(session, 1, 'h', { connection: sandboxConnection(ep), connectionRetries: 1 });
-    anon.setLogLevel('none' as any);
-    clients.push(anon);
+    trustSandboxKey(endpointOf(sandbox));
+    const anon = loggedOutClient();
     await anon.connect();
     await rejectsWith(anon.invoke(new Api.updates.GetState()), 'AUTH_KEY_UNREGISTERED', 401);
   },
   'unknown-auth-key': async () => {
     const before = control.counters().unknownAuthKeys;
-    const ep = endpointOf(sandbox);
     const { AuthKey } = await import('telegram/crypto/AuthKey.js');
-    const session = new StringSession('');
-    session.setDC(1, ep.host, ep.ports[1]!);
     const bogus = new AuthKey();
     await bogus.setKey(Buffer.alloc(256, 7));
-    session.setAuthKey(bogus);
-    const c = new TelegramClient(session, 1, 'h', { connection: sandboxConnection(ep), connectionRetries: 1 });
-    c.setLogLevel('none' as any);
-    clients.push(c);
+    const c = loggedOutClient(bogus);
     let answered = false;
     // connect() sends invokeWithLayer(initConnection(help.getConfig)) under the unknown key: it is never answered.
     c.connect().then(() => { answered = true; }, () => {});
@@ -156,12 +157,7 @@ const ruleTests: Record<string, () => Promise<void>> = {
     assert.ok(control.counters().badServerSalts > before, 'the first encrypted message of a new key uses a salt the server refuses');
   },
   'bot-token': async () => {
-    const ep = endpointOf(sandbox);
-    const session = new StringSession('');
-    session.setDC(1, ep.host, ep.ports[1]!);
-    const c = new TelegramClient(session, 1, 'h', { connection: sandboxConnection(ep), connectionRetries: 1 });
-    c.setLogLevel('none' as any);
-    clients.push(c);
+    const c = loggedOutClient();
     await c.connect();
     await rejectsWith(c.invoke(new Api.auth.ImportBotAuthorization({ flags: 0, apiId: 1, apiHash: 'h', botAuthToken: '1:nope' })), 'ACCESS_TOKEN_INVALID', 400);
   },
