@@ -184,10 +184,11 @@ const bot: BotApi = {
 
 const api: SessionApi = {
   async start() {
+    let connection: any;
     if (spec.sandbox) {
       const { sandboxConnection, trustSandboxKey } = await import('../../src/sandbox/client.ts');
       trustSandboxKey(spec.sandbox);
-      var connection: any = sandboxConnection(spec.sandbox);
+      connection = sandboxConnection(spec.sandbox);
     }
     const session = new StringSession(spec.session ?? '');
     if (!spec.session && spec.sandbox) session.setDC(1, spec.sandbox.host, spec.sandbox.ports[1]!);
@@ -199,15 +200,16 @@ const api: SessionApi = {
       // gramjs logs to stdout by itself; only its errors are worth a line.
       baseLogger: new Logger(LogLevel.ERROR),
     });
-    await client.start({ botAuthToken: spec.botToken });
-    const saved = session.save();
-    if (saved && saved !== spec.session) post({ type: 'session', session: saved });
+    // Before start(): updates may arrive as soon as the login completes.
     if (spec.receiveUpdates) {
       client.addEventHandler((u: any) => {
         const update = toUpdate(u);
         if (update) post({ type: 'update', update });
       }, new Raw({}));
     }
+    await client.start({ botAuthToken: spec.botToken });
+    const saved = session.save();
+    if (saved && saved !== spec.session) post({ type: 'session', session: saved });
     const me = (await client.getMe()) as InstanceType<typeof Api.User>;
     return { botId: me.id.toString(), username: me.username ?? '' };
   },

@@ -175,6 +175,7 @@ export class Connection {
     const latency = this.dc.sandbox.latencyMs(this.dc.id);
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     this.#sendRpcResult(msgId, result);
+    this.dc.sandbox.flushPendingUpdates(this);
   }
 
   #sendRpcResult(reqMsgId: bigint, result: Buffer[]): void {

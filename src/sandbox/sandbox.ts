@@ -72,6 +72,8 @@ export class Sandbox {
   readonly #bandwidthCapByUser = new Map<bigint, number>();
   readonly #pacers = new Map<string, BytePacer>();
   readonly #options: SandboxOptions;
+  /** Updates for accounts with no connection to receive them, delivered when one appears (as Telegram does). */
+  readonly #pendingUpdates = new Map<bigint, TLObject[]>();
   #started = false;
 
   constructor(options: SandboxOptions = {}) {
@@ -213,7 +215,30 @@ export class Sandbox {
     const account = this.world.accounts.get(e.to);
     if (!account) return;
     const updates = this.#render(e);
-    for (const dc of this.dcs) for (const conn of dc.updateReceivers(e.to)) conn.pushUpdate(updates);
+    let delivered = false;
+    for (const dc of this.dcs) {
+      for (const conn of dc.updateReceivers(e.to)) {
+        conn.pushUpdate(updates);
+        delivered = true;
+      }
+    }
+    if (!delivered) {
+      const queue = this.#pendingUpdates.get(e.to) ?? [];
+      queue.push(updates);
+      // Telegram keeps a bounded backlog for an offline bot; so does the sandbox.
+      if (queue.length > 1000) queue.shift();
+      this.#pendingUpdates.set(e.to, queue);
+    }
+  }
+
+  /** A connection became able to receive updates for its account: hand it the backlog. */
+  flushPendingUpdates(conn: Connection): void {
+    const userId = conn.key?.userId;
+    if (userId === undefined || !conn.receivesUpdates) return;
+    const queue = this.#pendingUpdates.get(userId);
+    if (!queue) return;
+    this.#pendingUpdates.delete(userId);
+    for (const u of queue) conn.pushUpdate(u);
   }
 
   #render(e: WorldEvent): TLObject {
