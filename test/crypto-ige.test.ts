@@ -26,3 +26,25 @@ test('the fast IGE (CBC-based for large inputs, wasm for small) is byte-identica
 test('igeEncrypt refuses input that is not whole blocks', () => {
   assert.throws(() => igeEncrypt(Buffer.alloc(4097), randomBytes(32), randomBytes(32)), RangeError);
 });
+
+test('the session CRC32 (zlib) matches gramjs Helpers.crc32, including the string and Uint8Array forms', async () => {
+  const { fastCrc32 } = await import('../actors/session/fast-crypto.ts');
+  const { crc32 } = require('telegram/Helpers') as { crc32(b: unknown): number };
+  for (const size of [0, 1, 15, 4096, 1 << 20]) {
+    const b = randomBytes(size);
+    assert.equal(fastCrc32(b), crc32(b), `size ${size}`);
+    assert.equal(fastCrc32(new Uint8Array(b)), crc32(b));
+  }
+  assert.equal(fastCrc32('hello'), crc32('hello'));
+});
+
+test('the session IGE wrapper pads like gramjs and round-trips', async () => {
+  const { FastIge } = await import('../actors/session/fast-crypto.ts');
+  const key = randomBytes(32);
+  const iv = randomBytes(32);
+  const plain = randomBytes(4096 * 3);
+  const ours = new FastIge(key, iv).encryptIge(plain);
+  assert.ok(ours.equals(new IGE(key, iv).encryptIge(plain)));
+  assert.ok(new FastIge(key, iv).decryptIge(ours).equals(plain));
+  assert.equal(new FastIge(key, iv).encryptIge(randomBytes(20)).length, 32);
+});

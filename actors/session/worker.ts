@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { exposeSession, postSessionEvent, sessionWorkerData, transferBlock } from '../supervisor/worker-side.ts';
 import { RpcError, floodWait } from '../errors.ts';
-import { installFastIge } from './fast-ige.ts';
+import { installFastCrypto } from './fast-crypto.ts';
 import { closeClient } from './close-client.ts';
 import { fileMetaOf, locationOf, type CachedLocation } from './document.ts';
 import type { BlockRequest, BotApi, BotUpdate, FileMeta, InlineButton, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
@@ -18,7 +18,7 @@ const { Logger, LogLevel } = require('telegram/extensions/Logger') as typeof imp
 const { HTMLParser } = require('telegram/extensions/html') as typeof import('telegram/extensions/html.js');
 const { generateRandomLong } = require('telegram/Helpers') as typeof import('telegram/Helpers.js');
 
-installFastIge();
+installFastCrypto();
 
 const { session: spec } = sessionWorkerData<TelegramSessionSpec>();
 let client: InstanceType<typeof TelegramClient> | undefined;
