@@ -18,7 +18,7 @@ const control = new SandboxControl(sandbox);
 const bots = [control.createBot({ username: 'p1_bot' }), control.createBot({ username: 'p2_bot' })];
 const channel = control.createChannel({ title: 'log', admins: bots.map((b) => b.id) });
 const config = loadConfig({ BOT_TOKEN: bots[0]!.token, ADDITIONAL_BOT_TOKENS: bots[1]!.token, LOG_CHANNEL: channel.id, SANDBOX_URL: 'http://127.0.0.1:1', PORT: '0', BIND_ADDRESS: '127.0.0.1', DATA_DIR: dir, ALLOW_MESSAGE_IDS: '1' });
-const start = () => startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 50, maxMs: 200 } } });
+const start = () => startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 50, maxMs: 200 } } });
 let app: App | undefined;
 after(async () => {
   await app?.close();
@@ -58,10 +58,30 @@ test('a restarted worker reuses its saved session', async () => {
   assert.equal(sandbox.counters.logins, before);
 });
 
-test('a restarted process reuses the sessions saved in the store', async () => {
+test('a restarted process reuses the sessions saved in the store, its other-DC authorizations included', async () => {
   await app!.close();
-  const before = sandbox.counters.logins;
+  const logins = sandbox.counters.logins;
+  const exports = sandbox.counters.exportedAuthorizations;
+  const handshakes = sandbox.counters.handshakes;
   app = await start();
   await waitReady(app);
-  assert.equal(sandbox.counters.logins, before, 'no new auth.importBotAuthorization');
+  assert.equal(sandbox.counters.logins, logins, 'no new auth.importBotAuthorization');
+  const f = control.postFile(channel.id, { fileName: 'y.bin', size: 4 * 1024 * 1024, dcId: 2 });
+  const res = await get(`http://127.0.0.1:${app.http.port}/dl/${f.messageId}`);
+  assert.ok(res.body.equals(control.fileBytes(f.documentId, 0, f.size)));
+  assert.equal(sandbox.counters.exportedAuthorizations, exports, 'no new auth.exportAuthorization for DC 2');
+  assert.equal(sandbox.counters.handshakes, handshakes, 'saved keys reused, no new auth key');
+});
+
+test('a saved DC key the server no longer knows is replaced: new key, new authorization, download still byte-exact', async () => {
+  // Forget every DC 2 key on the server side, as after a server-side reset.
+  sandbox.dc(2).authKeys.clear();
+  sandbox.dropConnections({ dcId: 2 });
+  const exports = sandbox.counters.exportedAuthorizations;
+  const f = control.postFile(channel.id, { fileName: 'z.bin', size: 3 * 1024 * 1024, dcId: 2 });
+  const res = await get(`http://127.0.0.1:${app!.http.port}/dl/${f.messageId}`);
+  assert.equal(res.status, 200);
+  assert.equal(res.body.length, f.size);
+  assert.ok(res.body.equals(control.fileBytes(f.documentId, 0, f.size)));
+  assert.ok(sandbox.counters.exportedAuthorizations > exports);
 });

@@ -7,12 +7,12 @@ import { exposeSession, postSessionEvent, sessionWorkerData, transferBlock } fro
 import { RpcError, floodWait } from '../errors.ts';
 import { installFastCrypto } from './fast-crypto.ts';
 import { closeClient } from './close-client.ts';
+import { PersistentSession } from './persistent-session.ts';
 import { fileMetaOf, locationOf, type CachedLocation } from './document.ts';
 import type { BlockRequest, BotApi, BotUpdate, FileMeta, InlineButton, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
 
 const require = createRequire(import.meta.url);
 const { TelegramClient, Api, errors } = require('telegram') as typeof import('telegram');
-const { StringSession } = require('telegram/sessions') as typeof import('telegram/sessions/index.js');
 const { Raw } = require('telegram/events') as typeof import('telegram/events/index.js');
 const { Logger, LogLevel } = require('telegram/extensions/Logger') as typeof import('telegram/extensions/Logger.js');
 const { HTMLParser } = require('telegram/extensions/html') as typeof import('telegram/extensions/html.js');
@@ -22,6 +22,8 @@ installFastCrypto();
 
 const { session: spec } = sessionWorkerData<TelegramSessionSpec>();
 let client: InstanceType<typeof TelegramClient> | undefined;
+let session: PersistentSession | undefined;
+let savedSession = spec.session ?? '';
 const channels = new Map<string, InstanceType<typeof Api.InputChannel>>();
 const files = new Map<string, { meta: FileMeta; location: CachedLocation }>();
 /** Cache bound: metadata of this many recently used files. */
@@ -32,12 +34,49 @@ const post = (event: SessionEvent) => postSessionEvent(event);
 /** Turns a gramjs error into the actor error the supervisor schedules on. */
 function toActorError(err: any): Error {
   if (err instanceof errors.FloodWaitError) return floodWait(err.seconds);
+  if (err instanceof SenderBroken) return new RpcError('DC_CONNECTION_RESET', err.message, { dcId: err.dcId, retryable: true });
   if (typeof err?.errorMessage === 'string') {
     const code = err.errorMessage.replace(/_\d+$/, '');
     const retryable = code === 'FILE_REFERENCE_EXPIRED' || code === 'TIMEOUT' || err.code === 500;
     return new RpcError(code, err.errorMessage, { rpcCode: err.code, retryable });
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * In-flight requests per DC. When gramjs drops a broken download sender (the DC answered -404 for its key), the
+ * requests queued on it are never answered; they are failed here instead so fetchBlock retries on a new sender.
+ */
+const inFlightByDc = new Map<number, Set<(err: Error) => void>>();
+class SenderBroken extends Error {
+  constructor(readonly dcId: number) {
+    super(`the connection to DC ${dcId} was reset`);
+  }
+}
+
+function failInFlight(dcId: number): void {
+  const waiters = inFlightByDc.get(dcId);
+  inFlightByDc.delete(dcId);
+  for (const fail of waiters ?? []) fail(new SenderBroken(dcId));
+}
+
+function onDc<T>(dcId: number, request: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let waiters = inFlightByDc.get(dcId);
+    if (!waiters) inFlightByDc.set(dcId, (waiters = new Set()));
+    const set = waiters;
+    set.add(reject);
+    request.then(resolve, reject).finally(() => set.delete(reject));
+  });
+}
+
+/** Posts the session for the store whenever it changed (login, a newly authorized DC). */
+function saveSession(): void {
+  const saved = session?.saveAll() ?? '';
+  if (saved && saved !== savedSession) {
+    savedSession = saved;
+    post({ type: 'session', session: saved });
+  }
 }
 
 function requireClient() {
@@ -190,8 +229,13 @@ const api: SessionApi = {
       trustSandboxKey(spec.sandbox);
       connection = sandboxConnection(spec.sandbox);
     }
-    const session = new StringSession(spec.session ?? '');
-    if (!spec.session && spec.sandbox) session.setDC(1, spec.sandbox.host, spec.sandbox.ports[1]!);
+    try {
+      session = new PersistentSession(spec.session);
+    } catch {
+      // An unreadable saved session costs one fresh login, not a session that never starts.
+      session = new PersistentSession();
+    }
+    if (!session.save() && spec.sandbox) session.setDC(1, spec.sandbox.host, spec.sandbox.ports[1]!);
     client = new TelegramClient(session, spec.apiId, spec.apiHash, {
       connection,
       connectionRetries: 5,
@@ -200,6 +244,15 @@ const api: SessionApi = {
       // gramjs logs to stdout by itself; only its errors are worth a line.
       baseLogger: new Logger(LogLevel.ERROR),
     });
+    const cleanup = (client as any)._cleanupExportedSender.bind(client);
+    (client as any)._cleanupExportedSender = async (dcId: number) => {
+      try {
+        return await cleanup(dcId);
+      } finally {
+        // After the cleanup, so a retry borrows a new sender rather than the broken one.
+        failInFlight(dcId);
+      }
+    };
     // Before start(): updates may arrive as soon as the login completes.
     if (spec.receiveUpdates) {
       client.addEventHandler((u: any) => {
@@ -208,8 +261,7 @@ const api: SessionApi = {
       }, new Raw({}));
     }
     await client.start({ botAuthToken: spec.botToken });
-    const saved = session.save();
-    if (saved && saved !== spec.session) post({ type: 'session', session: saved });
+    saveSession();
     const me = (await client.getMe()) as InstanceType<typeof Api.User>;
     return { botId: me.id.toString(), username: me.username ?? '' };
   },
@@ -225,22 +277,31 @@ const api: SessionApi = {
   async fetchBlock(req: BlockRequest) {
     const c = requireClient();
     let entry = await fileEntry(req.chatId, req.messageId).catch((err) => { throw toActorError(err); });
+    let resets = 0;
     for (let attempt = 0; ; attempt++) {
       const loc = entry.location;
       try {
-        const res = (await c.invoke(new Api.upload.GetFile({
+        const res = (await onDc(loc.dcId, c.invoke(new Api.upload.GetFile({
           location: new Api.InputDocumentFileLocation({ id: loc.id, accessHash: loc.accessHash, fileReference: loc.fileReference, thumbSize: '' }),
           offset: BigInt(req.offset) as any,
           limit: req.limit,
-        }), loc.dcId)) as InstanceType<typeof Api.upload.File>;
+        }), loc.dcId))) as InstanceType<typeof Api.upload.File>;
         // gramjs's bytes may view a larger buffer: copy into one this thread owns whole, then give it away.
+        if (session?.markAuthorized(loc.dcId)) saveSession();
         const out = new ArrayBuffer(res.bytes.length);
         new Uint8Array(out).set(res.bytes);
         return transferBlock(out);
       } catch (err: any) {
-        if (attempt >= 3) throw toActorError(err);
+        if (attempt >= 3 + resets) throw toActorError(err);
         if (err instanceof errors.FileMigrateError) {
           loc.dcId = err.newDc;
+          continue;
+        }
+        if (err instanceof SenderBroken && resets++ < 3) continue;
+        if (err?.errorMessage === 'AUTH_KEY_UNREGISTERED' && session && loc.dcId !== session.dcId) {
+          // A saved key for that DC is no longer authorized: start over there (new key, export, import).
+          session.forget(loc.dcId);
+          await (c as any)._cleanupExportedSender(loc.dcId);
           continue;
         }
         if (err?.errorMessage === 'FILE_REFERENCE_EXPIRED' || err?.errorMessage === 'FILE_REFERENCE_INVALID') {
