@@ -8,7 +8,7 @@ try {
   config = loadConfig();
 } catch (err) {
   if (err instanceof ConfigError) {
-    console.error(`StreamBot cannot start: ${err.message}`);
+    console.error(`StreamBot cannot start:\n- ${err.message.split('\n').join('\n- ')}`);
     process.exit(2);
   }
   throw err;

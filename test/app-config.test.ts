@@ -43,3 +43,7 @@ test('the logged form carries no secret', () => {
   const text = JSON.stringify(redactedConfig(c));
   for (const secret of [T1.split(':')[1]!, T2.split(':')[1]!, base.API_HASH, 'pw@']) assert.ok(!text.includes(secret), `leaked ${secret}`);
 });
+
+test('every problem is reported at once', () => {
+  assert.throws(() => loadConfig({ PORT: 'x' }), (err: any) => ['BOT_TOKEN', 'API_ID', 'LOG_CHANNEL', 'PORT'].every((v) => err.message.includes(v)));
+});

@@ -69,24 +69,37 @@ function logChannel(env: Env): string {
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
+  // Every problem is reported at once, so a first start does not turn into one fix per attempt.
+  const problems: string[] = [];
+  const check = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+      return fallback;
+    }
+  };
   const sandboxUrl = env.SANDBOX_URL?.trim() || null;
-  if (sandboxUrl && !/^https?:\/\/[^/]+/.test(sandboxUrl)) throw new ConfigError(`SANDBOX_URL must be the sandbox's control URL, like http://127.0.0.1:21000 (got "${sandboxUrl}")`);
-  const apiId = int(env, 'API_ID', 0, 0, 2 ** 31 - 1);
+  if (sandboxUrl && !/^https?:\/\/[^/]+/.test(sandboxUrl)) problems.push(`SANDBOX_URL must be the sandbox's control URL, like http://127.0.0.1:21000 (got "${sandboxUrl}")`);
+  const botTokens = check(() => tokens(env), []);
+  const apiId = check(() => int(env, 'API_ID', 0, 0, 2 ** 31 - 1), 0);
   const apiHash = (env.API_HASH ?? '').trim();
   if (!sandboxUrl && (!apiId || !/^[0-9a-f]{32}$/i.test(apiHash))) {
-    throw new ConfigError('API_ID and API_HASH are required (from https://my.telegram.org): API_ID a number, API_HASH 32 hex characters');
+    problems.push('API_ID and API_HASH are required (from https://my.telegram.org): API_ID a number, API_HASH 32 hex characters');
   }
-  const port = int(env, 'PORT', 8080, 0, 65535);
+  const channel = check(() => logChannel(env), '');
+  const port = check(() => int(env, 'PORT', 8080, 0, 65535), 8080);
   const host = env.BIND_ADDRESS?.trim() || '0.0.0.0';
   const baseUrl = (env.BASE_URL?.trim() || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(baseUrl)) throw new ConfigError(`BASE_URL must be an http(s) URL like https://files.example.com (got "${baseUrl}")`);
+  if (!/^https?:\/\/[^/]+/.test(baseUrl)) problems.push(`BASE_URL must be an http(s) URL like https://files.example.com (got "${baseUrl}")`);
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   const databaseName = env.DATABASE_NAME?.trim() || (databaseUrl ? 'streambot' : null);
-  return {
-    botTokens: tokens(env),
+  const config: AppConfig = {
+    botTokens,
     apiId: apiId || 1,
     apiHash: apiHash || 'sandbox',
-    logChannel: logChannel(env),
+    logChannel: channel,
     host,
     port,
     baseUrl,
@@ -94,13 +107,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl,
     databaseName,
     sandboxUrl,
-    readAheadBlocks: int(env, 'READ_AHEAD_BLOCKS', 8, 1, 64),
-    readAheadMaxBytes: int(env, 'READ_AHEAD_MAX_MB', 256, 8, 65536) * 1024 * 1024,
-    maxStreams: int(env, 'MAX_STREAMS', 256, 1, 100000),
-    idleTimeoutMs: int(env, 'HTTP_IDLE_TIMEOUT_MS', 10000, 1000, 10000),
+    readAheadBlocks: check(() => int(env, 'READ_AHEAD_BLOCKS', 8, 1, 64), 8),
+    readAheadMaxBytes: check(() => int(env, 'READ_AHEAD_MAX_MB', 256, 8, 65536), 256) * 1024 * 1024,
+    maxStreams: check(() => int(env, 'MAX_STREAMS', 256, 1, 100000), 256),
+    idleTimeoutMs: check(() => int(env, 'HTTP_IDLE_TIMEOUT_MS', 10000, 1000, 10000), 10000),
     allowMessageIds: env.ALLOW_MESSAGE_IDS === '1',
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };
+  if (problems.length) throw new ConfigError(problems.join('\n'));
+  return config;
 }
 
 /** The configuration with secrets masked, safe to log. */
