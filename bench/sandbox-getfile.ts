@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Api, TelegramClient } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
 import { Logger, LogLevel } from 'telegram/extensions/Logger.js';
-import { controlClient } from '../src/sandbox/control-http.ts';
+import { controlClient } from '../src/sandbox/control-client.ts';
 import { sandboxConnection, trustSandboxKey, type SandboxEndpoint } from '../src/sandbox/client.ts';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '256' }, clients: { type: 'string', default: '2' }, inflight: { type: 'string', default: '4' } } });

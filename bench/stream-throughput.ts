@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { controlClient } from '../src/sandbox/control-http.ts';
+import { controlClient } from '../src/sandbox/control-client.ts';
 import { loadConfig } from '../src/app/config.ts';
 import { startApp } from '../src/app/app.ts';
 

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { controlClient } from './sandbox/control-http.ts';
+import { controlClient } from './sandbox/control-client.ts';
 import { loadConfig, ConfigError, type AppConfig } from './app/config.ts';
 import { startApp } from './app/app.ts';
 import { fileLinks } from './http/index.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Api, type TelegramClient } from 'telegram';
-import { controlClient } from '../src/sandbox/control-http.ts';
+import { controlClient } from '../src/sandbox/control-client.ts';
 import { Sandbox } from '../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../src/sandbox/control.ts';
 import type { SandboxEndpoint } from '../src/sandbox/client.ts';
