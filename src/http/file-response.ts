@@ -6,11 +6,11 @@ import type { BlockStream, FileInfo, FileSource } from '../streaming/types.ts';
 import { BodyWriter, type WriteCounters } from './body-writer.ts';
 import { contentDisposition, type DispositionType } from './content-disposition.ts';
 import { HttpError, sourceFailed, sourceLength } from './errors.ts';
-import { contentType, formatEtag, ifRangeMatches } from './headers.ts';
+import { contentType, formatEtag, ifNoneMatchMatches, ifRangeMatches } from './headers.ts';
 import type { HttpLogger } from './logger.ts';
 import { planMultipart } from './multipart.ts';
 import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.ts';
-import { sendComplete, sendHead, sendText, writeHead, type HeaderList, type Status } from './replies.ts';
+import { sendComplete, sendHead, sendNotModified, sendText, writeHead, type HeaderList, type Status } from './replies.ts';
 import type { HttpResponse } from './uws.ts';
 
 export interface FileRequest {
@@ -21,6 +21,7 @@ export interface FileRequest {
   /** Raw header values, '' when absent. */
   range: string;
   ifRange: string;
+  ifNoneMatch: string;
 }
 
 export interface FileResponseContext {
@@ -139,6 +140,12 @@ export class FileResponse {
       // The MIME type comes from the uploader; a browser must not second-guess it into something executable.
       ['X-Content-Type-Options', 'nosniff'],
     ];
+
+    // If-None-Match comes before Range and If-Range (RFC 9110 §13.2.2): a current copy needs no bytes at all.
+    if (ifNoneMatchMatches(this.#req.ifNoneMatch, etag)) {
+      sendNotModified(this.#res, validators);
+      return this.#finish();
+    }
 
     // A Range under a failed If-Range is ignored: the client gets the whole current file (RFC 9110 §13.1.5).
     const rangeHeader = this.#req.ifRange !== '' && !ifRangeMatches(this.#req.ifRange, etag) ? '' : this.#req.range;

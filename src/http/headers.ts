@@ -32,3 +32,16 @@ export function ifRangeMatches(ifRange: string, etag: string): boolean {
   if (!value.startsWith('"')) return false;
   return value === etag;
 }
+
+/**
+ * If-None-Match (RFC 9110 §13.1.2): weak comparison against the current ETag; "*" matches any current file.
+ * A match means the client's copy is current (304), so no body is sent.
+ */
+export function ifNoneMatchMatches(ifNoneMatch: string, etag: string): boolean {
+  const value = ifNoneMatch.trim();
+  if (value === '') return false;
+  if (value === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  const current = opaque(etag);
+  return value.split(',').some((tag) => opaque(tag) === current);
+}

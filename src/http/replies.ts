@@ -7,6 +7,7 @@ export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 export const STATUS = {
   200: '200 OK',
   206: '206 Partial Content',
+  304: '304 Not Modified',
   404: '404 Not Found',
   405: '405 Method Not Allowed',
   416: '416 Range Not Satisfiable',
@@ -43,6 +44,14 @@ export function sendHead(res: HttpResponse, status: Status, headers: HeaderList,
   res.cork(() => {
     writeHead(res, status, headers);
     res.writeHeader('Content-Length', String(contentLength));
+    res.endWithoutBody();
+  });
+}
+
+/** 304: validators only, no body and no Content-Length (RFC 9110 §15.4.5). */
+export function sendNotModified(res: HttpResponse, headers: HeaderList): void {
+  res.cork(() => {
+    writeHead(res, 304, headers);
     res.endWithoutBody();
   });
 }

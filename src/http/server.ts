@@ -88,7 +88,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // HttpRequest is only valid in this synchronous part of the handler: read everything now.
     new FileResponse(
       res,
-      { id, head, disposition, range: req.getHeader('range'), ifRange: req.getHeader('if-range') },
+      { id, head, disposition, range: req.getHeader('range'), ifRange: req.getHeader('if-range'), ifNoneMatch: req.getHeader('if-none-match') },
       {
         source: opts.source,
         idleTimeoutMs: opts.idleTimeoutMs,
