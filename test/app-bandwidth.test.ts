@@ -38,3 +38,17 @@ test('an owner is charged the bytes sent: full, ranged, HEAD (nothing) and abort
   assert.equal(charged, sent, 'charged exactly what the server sent');
   assert.ok(charged >= received && charged < f.size, `received ${received}, charged ${charged}`);
 });
+
+test('downloads and plays are counted once per response from the first byte, not per seek', async () => {
+  const f = h.control.postFile(h.channel.id, { fileName: 'b.bin', size: 2 * MiB });
+  const rec = await h.app.store.registerFile({ messageId: f.messageId, userId: 7, fileName: 'b.bin', fileSize: f.size, fileType: 'video', mimeType: 'video/mp4', isVideo: true });
+  await get(`${h.base}/dl/${rec.id}`);
+  await get(`${h.base}/stream/${rec.id}`, { range: 'bytes=0-' });
+  await get(`${h.base}/stream/${rec.id}`, { range: 'bytes=1000-2000' });
+  await get(`${h.base}/stream/${rec.id}`, {}, 'HEAD');
+  await settle();
+  await h.app.store.flush();
+  const after = await h.app.store.getFile(rec.id);
+  assert.equal(after?.downloadCount, 1);
+  assert.equal(after?.streamCount, 1);
+});

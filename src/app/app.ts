@@ -81,7 +81,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     // Counted when the response is over, with the bytes actually sent (an aborted stream counts what left, no more).
     onResponseEnd: (outcome) => {
       if (!outcome.info || outcome.bytesSent === 0) return;
-      store.recordBytes(source.ownerOf(outcome.info) ?? null, outcome.bytesSent);
+      const owner = source.ownerOf(outcome.info);
+      store.recordBytes(owner ?? null, outcome.bytesSent);
+      // One download or play per response that starts at the first byte; players' later seeks are not new plays.
+      if (owner !== undefined && outcome.firstByte === 0) {
+        const count = outcome.disposition === 'attachment' ? store.incrementDownloads(outcome.info.id) : store.incrementStreams(outcome.info.id);
+        count.catch((err) => logger.warn({ err }, 'could not count a download'));
+      }
     },
   });
   logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox) }, 'StreamBot is serving');

@@ -42,6 +42,8 @@ export interface ResponseOutcome {
   head: boolean;
   /** 200 or 206 once a body was decided; 0 for responses that never got that far (404, 416, 502). */
   status: number;
+  /** Offset of the first byte the body was to carry (null for no body): 0 marks a download or play from the start. */
+  firstByte: number | null;
   bytesSent: number;
   aborted: boolean;
 }
@@ -67,6 +69,7 @@ export class FileResponse {
   #wake: (() => void) | null = null;
   #info: FileInfo | null = null;
   #status = 0;
+  #firstByte: number | null = null;
   /** Settles when the request is over, however it ended; never rejects. */
   readonly settled: Promise<void>;
 
@@ -98,6 +101,7 @@ export class FileResponse {
       disposition: this.#req.disposition,
       head: this.#req.head,
       status: this.#status,
+      firstByte: this.#firstByte,
       bytesSent: this.#writer?.bytesWritten ?? 0,
       aborted: this.#aborted,
     };
@@ -182,6 +186,7 @@ export class FileResponse {
     }
 
     this.#status = status;
+    this.#firstByte = segments[0]?.range.start ?? null;
     if (this.#req.head) {
       sendHead(this.#res, status, headers, length);
       return this.#finish();
