@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readAheadStats } from '../src/streaming/index.ts';
 import { startHarness } from './support/streambot.ts';
 import { abortAfter, get } from './support/http-fetch.ts';
+import { waitFor } from './support/http-client.ts';
 
 const MiB = 1 << 20;
 const crash = new Int32Array(new SharedArrayBuffer(4 * 8));
@@ -30,14 +31,6 @@ async function streamsByteExact(n: number, size: number, during: () => Promise<v
     assert.equal(b.status, 200);
     assert.equal(sha(b.body), sha(h.control.fileBytes(files[i]!.documentId, 0, size)), `stream ${i} byte-exact`);
   });
-}
-
-async function waitUntil(cond: () => boolean, what: string, ms = 10000) {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(20);
-  }
 }
 
 test('4 sessions each capped at c: one client streaming one file gets at least 3 × c', async () => {
@@ -71,7 +64,7 @@ test('a worker terminated and another throwing uncaught, mid 8 concurrent stream
       Atomics.store(crash, 2, 1);
       await sleep(100);
     });
-    await waitUntil(() => h.app.supervisor.states().every((s) => s.state === 'ready'), 'all sessions ready again');
+    await waitFor(() => h.app.supervisor.states().every((s) => s.state === 'ready'), 'all sessions ready again', 10000);
   } finally {
     h.app.supervisor.off('state', onState as any);
     h.control.setBandwidthCap(0);
@@ -117,12 +110,12 @@ test('200 clients that abort mid-stream leave no in-flight job, buffer or timer 
   const f = h.control.postFile(h.channel.id, { fileName: 'big.bin', size: 64 * MiB });
   const aborts = Array.from({ length: 200 }, (_, i) => abortAfter(`${h.base}/dl/${f.messageId}`, i % 4 === 0 ? 0 : (i * 37_117) % MiB));
   await Promise.all(aborts);
-  await waitUntil(() => {
+  await waitFor(() => {
     const http = h.app.http.stats();
     const ra = readAheadStats();
     const sup = h.app.supervisor.stats();
     return http.activeStreams === 0 && http.pendingWrites === 0 && ra.openStreams === 0 && ra.inFlightJobs === 0 && ra.bufferedBytes === 0 && sup.inFlight === 0 && sup.queued === 0;
-  }, 'counters back to zero');
+  }, 'counters back to zero', 10000);
   const http = h.app.http.stats();
   const ra = readAheadStats();
   const sup = h.app.supervisor.stats();

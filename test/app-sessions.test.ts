@@ -11,6 +11,7 @@ import { SandboxControl } from '../src/sandbox/control.ts';
 import { loadConfig } from '../src/app/config.ts';
 import { startApp, type App } from '../src/app/app.ts';
 import { get } from './support/http-fetch.ts';
+import { waitFor } from './support/http-client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streambot-sessions-'));
 const sandbox = await new Sandbox().start();
@@ -26,13 +27,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitReady(a: App) {
-  const deadline = Date.now() + 10000;
-  while (!a.supervisor.states().every((s) => s.state === 'ready')) {
-    if (Date.now() > deadline) throw new Error(JSON.stringify(a.supervisor.states()));
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitReady = (a: App) => waitFor(() => a.supervisor.states().every((s) => s.state === 'ready'), 'every session ready', 10000);
 
 test('first start logs each bot in once and saves its session', async () => {
   app = await start();

@@ -1,5 +1,6 @@
 // Server-side MTProto crypto for the sandbox DC. AES-IGE is the fast shared one (src/crypto/ige.ts) so that the DC
 // encrypting every served byte is never the bottleneck of a measurement.
+import { tlBytes } from './tl.ts';
 import { createHash, createPrivateKey, generateKeyPairSync, privateDecrypt, constants, randomBytes, type KeyObject } from 'node:crypto';
 
 export { igeDecrypt, igeEncrypt } from '../crypto/ige.ts';
@@ -42,14 +43,6 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
     base = (base * base) % mod;
   }
   return result;
-}
-
-/** TL `bytes` serialization (length prefix + padding to 4), used for the RSA fingerprint. */
-function tlBytes(b: Buffer): Buffer {
-  const head = b.length < 254 ? Buffer.from([b.length]) : Buffer.from([254, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff]);
-  const body = Buffer.concat([head, b]);
-  const pad = (4 - (body.length % 4)) % 4;
-  return Buffer.concat([body, Buffer.alloc(pad)]);
 }
 
 export interface SandboxRsaKey {

@@ -134,6 +134,10 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
   readonly callbackQueries = new Map<bigint, CallbackQuery>();
   /** hex(file_reference) → owner and issue time. References are per account (per bot); their lifetime is the current TTL. */
   readonly fileReferences = new Map<string, { documentId: bigint; accountId: bigint; issuedAt: number; expired: boolean }>();
+  /** The reference currently handed to each (document, account), so rendering a message need not scan them all. */
+  readonly #currentReference = new Map<string, string>();
+  /** "<from>:<to>" for every pair where `from` has written to `to` (a bot may only answer those who wrote first). */
+  readonly #wrote = new Set<string>();
   fileReferenceTtlMs: number;
   readonly dcCount: number;
   #qts = 0;
@@ -228,11 +232,13 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
 
   /** The account's current reference to a document: reused while valid, renewed once expired. */
   fileReferenceFor(documentId: bigint, accountId: bigint): Buffer {
-    for (const [hex, ref] of this.fileReferences) {
-      if (ref.documentId === documentId && ref.accountId === accountId && this.#valid(ref)) return Buffer.from(hex, 'hex');
-    }
+    const slot = `${documentId}:${accountId}`;
+    const current = this.#currentReference.get(slot);
+    if (current !== undefined && this.#valid(this.fileReferences.get(current)!)) return Buffer.from(current, 'hex');
     const ref = Buffer.concat([Buffer.from([2]), randomBytes(19)]);
-    this.fileReferences.set(ref.toString('hex'), { documentId, accountId, issuedAt: Date.now(), expired: false });
+    const hex = ref.toString('hex');
+    this.fileReferences.set(hex, { documentId, accountId, issuedAt: Date.now(), expired: false });
+    this.#currentReference.set(slot, hex);
     return ref;
   }
 
@@ -270,11 +276,16 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
       box.pts++;
       return msg;
     };
+    this.#wrote.add(`${fromId}:${toId}`);
     const senderCopy = make(fromId, toId, true);
     const recipientCopy = make(toId, fromId, false);
     this.recordMirror(fromId, toId, senderCopy.id, recipientCopy.id);
     this.emit('event', { kind: 'new-message', to: toId, box: 'private', message: recipientCopy, pts: this.box(toId).pts });
     return { senderCopy, recipientCopy };
+  }
+
+  hasWritten(fromId: bigint, toId: bigint): boolean {
+    return this.#wrote.has(`${fromId}:${toId}`);
   }
 
   /** A post in a channel; every bot member that is an admin receives it (as Telegram delivers channel posts to admin bots). */

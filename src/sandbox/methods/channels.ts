@@ -1,8 +1,8 @@
 // Channel reads a bot needs: messages of the log channel, membership checks for force-subscribe.
 import { badRequest } from '../errors.ts';
 import { Api, toBig, type TLObject } from '../tl.ts';
-import { adminRights, channelTl, entitiesFor, messageTl, userTl } from '../render.ts';
-import type { Handler } from './context.ts';
+import { adminRights, channelTl, userTl } from '../render.ts';
+import { listMessages, type Handler } from './context.ts';
 
 const api = Api as any;
 
@@ -10,15 +10,12 @@ export const channelsMethods: Record<string, Handler> = {
   'channels.GetMessages': (ctx, req) => {
     const me = ctx.me();
     const c = ctx.channel(req.channel);
-    const ids = (req.id as TLObject[]).map((i: any) => (typeof i === 'number' ? i : i.className === 'InputMessageID' ? i.id : -1));
-    const found = ids.map((id) => ({ id, m: c.box.messages.get(id) }));
-    const present = found.flatMap((f) => (f.m ? [f.m] : []));
-    const { users, chats } = entitiesFor(ctx.world, present, me.id);
+    const { messages, present, users, chats } = listMessages(ctx.world, c.box, req.id, me.id);
     if (!chats.some((ch) => ch.id.toString() === c.id.toString())) chats.push(channelTl(c, me.id));
     return new api.messages.ChannelMessages({
       pts: c.box.pts,
       count: present.length,
-      messages: found.map((f) => (f.m ? messageTl(ctx.world, f.m, me.id) : new api.MessageEmpty({ id: f.id }))),
+      messages,
       chats,
       users,
       topics: [],

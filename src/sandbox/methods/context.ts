@@ -4,7 +4,9 @@ import { fromBig, type TLObject } from '../tl.ts';
 import type { Connection } from '../connection.ts';
 import type { AuthKeyRecord, DcServer } from '../dc.ts';
 import type { Sandbox } from '../sandbox.ts';
-import type { Account, Channel, World } from '../world.ts';
+import type { Account, Channel, Mailbox, StoredMessage, World } from '../world.ts';
+import { entitiesFor, messageTl } from '../render.ts';
+import { Api } from '../tl.ts';
 
 /** A TL object, a vector of them, a Bool, or already serialized bytes (a Buffer, or parts of one as Buffer[]). */
 export type MethodResult = Buffer | Buffer[] | TLObject | TLObject[] | boolean;
@@ -58,4 +60,18 @@ export class CallContext {
     if (['InputPeerUser', 'InputPeerSelf', 'InputUser', 'InputUserSelf'].includes(input.className)) return { kind: 'user', account: this.user(input) };
     throw badRequest('PEER_ID_INVALID');
   }
+}
+
+/** Message ids from a request's Vector<InputMessage> (or plain ints); anything else can match no message. */
+export function messageIds(ids: TLObject[]): number[] {
+  return ids.map((i: any) => (typeof i === 'number' ? i : i.className === 'InputMessageID' ? i.id : -1));
+}
+
+/** The messages of one box by id, as the viewer sees them (messageEmpty for missing ids), with their entities. */
+export function listMessages(world: World, box: Mailbox, ids: TLObject[], viewerId: bigint): { messages: TLObject[]; present: StoredMessage[]; users: TLObject[]; chats: TLObject[] } {
+  const found = messageIds(ids).map((id) => ({ id, m: box.messages.get(id) }));
+  const present = found.flatMap((f) => (f.m ? [f.m] : []));
+  const { users, chats } = entitiesFor(world, present, viewerId);
+  const messages = found.map((f) => (f.m ? messageTl(world, f.m, viewerId) : new (Api as any).MessageEmpty({ id: f.id })));
+  return { messages, present, users, chats };
 }

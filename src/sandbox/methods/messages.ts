@@ -3,7 +3,7 @@ import { badRequest, forbidden } from '../errors.ts';
 import { Api, fromBig, toBig, type TLObject } from '../tl.ts';
 import { buttonsFromMarkup, channelTl, entitiesFor, messageTl, userTl } from '../render.ts';
 import type { Account, Channel, StoredMessage } from '../world.ts';
-import type { CallContext, Handler } from './context.ts';
+import { listMessages, type CallContext, type Handler } from './context.ts';
 
 const api = Api as any;
 const now = () => Math.floor(Date.now() / 1000);
@@ -16,9 +16,7 @@ function checkCanWrite(ctx: CallContext, me: Account, target: { kind: 'user'; ac
     return;
   }
   if (me.bot && target.account.id !== me.id) {
-    const box = ctx.world.box(me.id);
-    const known = [...box.messages.values()].some((m) => m.peer.kind === 'user' && m.peer.id === target.account.id && !m.out);
-    if (!known) throw badRequest('PEER_ID_INVALID');
+    if (!ctx.world.hasWritten(target.account.id, me.id)) throw badRequest('PEER_ID_INVALID');
   }
 }
 
@@ -42,10 +40,6 @@ function deliver(ctx: CallContext, me: Account, target: { kind: 'user'; account:
 function updatesOf(ctx: CallContext, me: Account, messages: StoredMessage[], updates: TLObject[]): TLObject {
   const { users, chats } = entitiesFor(ctx.world, messages, me.id);
   return new api.Updates({ updates, users, chats, date: now(), seq: 0 });
-}
-
-function messageIds(ids: TLObject[]): number[] {
-  return ids.map((i: any) => (typeof i === 'number' ? i : i.className === 'InputMessageID' ? i.id : -1));
 }
 
 export const messagesMethods: Record<string, Handler> = {
@@ -115,15 +109,8 @@ export const messagesMethods: Record<string, Handler> = {
 
   'messages.GetMessages': (ctx, req) => {
     const me = ctx.me();
-    const box = ctx.world.box(me.id);
-    const found = messageIds(req.id).map((id) => ({ id, m: box.messages.get(id) }));
-    const present = found.flatMap((f) => (f.m ? [f.m] : []));
-    const { users, chats } = entitiesFor(ctx.world, present, me.id);
-    return new api.messages.Messages({
-      messages: found.map((f) => (f.m ? messageTl(ctx.world, f.m, me.id) : new api.MessageEmpty({ id: f.id }))),
-      chats,
-      users,
-    });
+    const { messages, users, chats } = listMessages(ctx.world, ctx.world.box(me.id), req.id, me.id);
+    return new api.messages.Messages({ messages, chats, users });
   },
 
   'messages.SetBotCallbackAnswer': (ctx, req) => {
