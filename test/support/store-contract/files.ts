@@ -1,0 +1,128 @@
+// Contract cases for files: registration, lookup, listing, expiry, and their download and stream counters.
+
+import assert from 'node:assert/strict';
+import { linkSecretMatches } from '../../../src/store/index.ts';
+import { START, file, rejectsWith, type AddCase } from './fixture.ts';
+
+export function fileCases(add: AddCase): void {
+  add({
+    name: 'files: register, look up, duplicate message, revoke, delete',
+    async run({ open }) {
+      const s = await open();
+      await s.upsertUser({ userId: 1 });
+      const f = await s.registerFile(file(500));
+      assert.match(f.id, /^[A-Za-z0-9_-]{12}$/);
+      assert.match(f.secret, /^[A-Za-z0-9_-]{22}$/);
+      assert.deepEqual(
+        [f.messageId, f.userId, f.fileName, f.fileSize, f.fileType, f.mimeType, f.isVideo, f.downloadCount, f.streamCount, f.expiresAt, f.revoked],
+        [500, 1, 'f500.mp4', 1500, 'video', 'video/mp4', true, 0, 0, null, false],
+      );
+      assert.equal(f.uploadDate.getTime(), START);
+      assert.deepEqual(await s.getFile(f.id), f);
+      assert.deepEqual(await s.getFileByMessageId(500), f);
+      assert.ok(linkSecretMatches(f, f.secret));
+      assert.ok(!linkSecretMatches(f, f.secret.slice(1) + 'A'));
+      assert.equal((await s.getUser(1))?.filesShared, 1);
+
+      const other = await s.registerFile(file(501));
+      assert.notEqual(other.id, f.id);
+      assert.notEqual(other.secret, f.secret);
+      await rejectsWith(s.registerFile(file(500)), 'SB_ERR_STORE_DUPLICATE_FILE');
+      await rejectsWith(s.registerFile({ ...file(502), fileSize: -1 }), 'SB_ERR_STORE_INVALID_ARGUMENT');
+      await rejectsWith(s.registerFile({ ...file(502), expiresAt: new Date(Number.NaN) }), 'SB_ERR_STORE_INVALID_ARGUMENT');
+      assert.equal(await s.getFileByMessageId(502), null, 'a refused registration stores nothing');
+
+      assert.equal(await s.revokeFile(f.id), true);
+      assert.equal((await s.getFile(f.id))?.revoked, true);
+      assert.equal(await s.deleteFile(f.id), true);
+      assert.equal(await s.getFile(f.id), null);
+      assert.equal(await s.deleteFile(f.id), false);
+      assert.equal(await s.revokeFile(f.id), false);
+    },
+  });
+  add({
+    name: 'files: unknown and malformed ids',
+    async run({ open }) {
+      const s = await open();
+      assert.equal(await s.getFile('AAAAAAAAAAAA'), null);
+      for (const bad of ['', '../etc/passwd', 'x'.repeat(100), 'short', '{"$gt":""}', 42, null, { $ne: null }]) {
+        assert.equal(await s.getFile(bad as string), null, `getFile(${JSON.stringify(bad)})`);
+        await rejectsWith(s.revokeFile(bad as string), 'SB_ERR_STORE_INVALID_ARGUMENT');
+        await rejectsWith(s.incrementDownloads(bad as string), 'SB_ERR_STORE_INVALID_ARGUMENT');
+      }
+      await rejectsWith(s.getFileByMessageId(-3), 'SB_ERR_STORE_INVALID_ARGUMENT');
+      assert.equal(await s.getFileByMessageId(999), null);
+    },
+  });
+  add({
+    name: 'files: listing by user is newest first and pages without gaps or repeats',
+    async run({ open, clock }) {
+      const s = await open();
+      const made: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        if (i % 3 !== 2) clock.t += 1000; // some files share an upload instant
+        made.push((await s.registerFile(file(600 + i, 7))).id);
+      }
+      await s.registerFile(file(700, 8));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await s.listFilesByUser(7, { cursor, limit: 3 });
+        seen.push(...page.items.map((f) => f.id));
+        for (const f of page.items) assert.equal(f.userId, 7);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      assert.equal(pages, 3);
+      assert.equal(new Set(seen).size, 8);
+      assert.deepEqual(new Set(seen), new Set(made));
+      const dates = await Promise.all(seen.map(async (id) => (await s.getFile(id))!.uploadDate.getTime()));
+      assert.deepEqual(dates, [...dates].sort((a, b) => b - a));
+      assert.deepEqual((await s.listFilesByUser(9)).items, []);
+      await rejectsWith(s.listFilesByUser(7, { cursor: 'garbage!' }), 'SB_ERR_STORE_INVALID_CURSOR');
+    },
+  });
+  add({
+    name: 'expiry: expired files are invisible to every read and swept',
+    async run({ open, clock }) {
+      const s = await open();
+      const expiring = await s.registerFile(file(800, 3, { expiresAt: new Date(START + 1000) }));
+      const forever = await s.registerFile(file(801, 3));
+      assert.equal((await s.getFile(expiring.id))?.expiresAt?.getTime(), START + 1000);
+      clock.t = START + 999;
+      assert.ok(await s.getFile(expiring.id));
+      clock.t = START + 1000;
+      assert.equal(await s.getFile(expiring.id), null);
+      assert.equal(await s.getFileByMessageId(800), null);
+      assert.deepEqual((await s.listFilesByUser(3)).items.map((f) => f.id), [forever.id]);
+      assert.equal(await s.revokeFile(expiring.id), false);
+      const swept = await s.sweepExpired();
+      assert.equal(swept.files, 1);
+      assert.ok(await s.getFile(forever.id));
+      // The message id is free again once the expired record is gone.
+      await s.registerFile(file(800, 3));
+    },
+  });
+  add({
+    name: 'counters: downloads and streams are buffered, visible at once, and shared after flush',
+    async run({ open }) {
+      const a = await open();
+      const b = await open();
+      const f = await a.registerFile(file(900));
+      await a.incrementDownloads(f.id);
+      await a.incrementDownloads(f.id);
+      await a.incrementStreams(f.id);
+      await b.incrementDownloads(f.id);
+      assert.deepEqual([(await a.getFile(f.id))!.downloadCount, (await a.getFile(f.id))!.streamCount], [2, 1], 'own pending counts are visible');
+      await Promise.all([a.flush(), b.flush()]);
+      const seen = await (await open()).getFile(f.id);
+      assert.deepEqual([seen!.downloadCount, seen!.streamCount], [3, 1]);
+      // A count for a file deleted before the flush is dropped, not resurrected.
+      await a.incrementDownloads(f.id);
+      await a.deleteFile(f.id);
+      await a.flush();
+      assert.equal(await b.getFile(f.id), null);
+    },
+  });
+}
