@@ -1,21 +1,37 @@
-// `npm start`: StreamBot from environment variables (see README.md). Exits with a clear message on bad config.
+// `npm start`: StreamBot from environment variables (see README.md). A bad configuration stops it with exit code 2
+// and a list of every problem, each naming its variable and the fix.
 import pino from 'pino';
 import { loadConfig, redactedConfig, ConfigError } from './app/config.ts';
+import { preflight } from './app/preflight.ts';
 import { startApp } from './app/app.ts';
+
+function refuseToStart(err: unknown): never {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`StreamBot cannot start:\n- ${err.message.split('\n').join('\n- ')}`);
+  process.exit(2);
+}
 
 let config;
 try {
   config = loadConfig();
 } catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`StreamBot cannot start:\n- ${err.message.split('\n').join('\n- ')}`);
-    process.exit(2);
-  }
-  throw err;
+  refuseToStart(err);
 }
 const logger = pino({ level: config.logLevel });
+let checked;
+try {
+  checked = await preflight(config);
+} catch (err) {
+  refuseToStart(err);
+}
 logger.info({ config: redactedConfig(config) }, 'starting');
-const app = await startApp(config, { logger });
+let app;
+try {
+  app = await startApp(config, { logger, sandbox: checked.sandbox });
+} catch (err) {
+  logger.fatal({ err }, 'StreamBot could not start');
+  process.exit(1);
+}
 const shutdown = async (signal: string) => {
   logger.info({ signal }, 'shutting down');
   await app.close();
