@@ -73,16 +73,17 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 
 const TOKEN = /^\d{3,20}:[A-Za-z0-9_-]{20,}$/;
 
-function tokens(env: Env): string[] {
+/** Every token, each bad one reported on its own line (by name: a token is a secret even when malformed). */
+function tokens(env: Env, report: (problem: string) => void): string[] {
   const list: string[] = [];
   const add = (name: string, value: string) => {
     const t = value.trim();
     if (!t) return;
-    if (!TOKEN.test(t)) throw new ConfigError(`${name} is not a bot token (expected "<bot id>:<secret>" from @BotFather)`);
+    if (!TOKEN.test(t)) return report(`${name} is not a bot token (expected "<bot id>:<secret>" from @BotFather)`);
     if (!list.includes(t)) list.push(t);
   };
-  if (!env.BOT_TOKEN?.trim()) throw new ConfigError('BOT_TOKEN is required: the token of the main bot from @BotFather');
-  add('BOT_TOKEN', env.BOT_TOKEN);
+  if (!env.BOT_TOKEN?.trim()) report('BOT_TOKEN is required: the token of the main bot from @BotFather');
+  else add('BOT_TOKEN', env.BOT_TOKEN);
   for (const [i, t] of (env.ADDITIONAL_BOT_TOKENS ?? '').split(',').entries()) add(`ADDITIONAL_BOT_TOKENS[${i}]`, t);
   const multi = Object.keys(env).filter((k) => /^MULTI_TOKEN\d+$/.test(k)).sort((a, b) => Number(a.slice(11)) - Number(b.slice(11)));
   for (const k of multi) add(k, env[k]!);
@@ -229,7 +230,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   };
   const sandbox = check(() => sandboxUrl(env), null);
-  const botTokens = check(() => tokens(env), []);
+  const botTokens = tokens(env, (problem) => problems.push(problem));
   const apiId = check(() => int(env, 'API_ID', 0, 0, 2 ** 31 - 1), 0);
   const apiHash = (env.API_HASH ?? '').trim();
   const apiHashValid = /^[0-9a-f]{32}$/i.test(apiHash);
