@@ -33,6 +33,19 @@ test('a connection string that cannot be parsed is masked whole', () => {
   assert.equal(redactedDatabaseUrl('mongodb://db:27017'), 'mongodb://db:27017');
 });
 
+test('the logged configuration masks even a connection string loadConfig would refuse', () => {
+  for (const [url, secret] of [
+    ['mongodb://user:pa/ss@db', 'pa/ss'],
+    ['mongodb://user:p@ss@db', 'ss@db'],
+    ['mongodb://user:pa:ss@db', 'pa:ss'],
+    ['mongodb://user:Secr3t%40@db', 'Secr3t'],
+    ['mongodb://user:Secr3t%zz@db', 'Secr3t'],
+  ]) {
+    const text = JSON.stringify(redactedConfig({ ...loadConfig(base), databaseUrl: url! }));
+    assert.ok(!text.includes(secret!), `leaked ${secret} in ${text}`);
+  }
+});
+
 test('credentials in the sandbox URL are masked too', () => {
   const c = loadConfig({ BOT_TOKEN: T1, LOG_CHANNEL: base.LOG_CHANNEL, SANDBOX_URL: 'http://ops:Sandb0xPw@127.0.0.1:21000' });
   const text = JSON.stringify(redactedConfig(c));

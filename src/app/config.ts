@@ -160,6 +160,16 @@ function userInfo(raw: string): string {
 }
 
 /**
+ * Which reserved character a user name or password holds unencoded, if any. A second "@" before the query is one in
+ * the password; the parsers would take part of the password for a host name.
+ */
+function unencodedUserInfo(raw: string): string | null {
+  if ((raw.split('?')[0]!.match(/@/g) ?? []).length > 1) return '"@"';
+  const info = userInfo(raw);
+  return info.includes('/') || (info.match(/:/g) ?? []).length > 1 ? '"/" or ":"' : null;
+}
+
+/**
  * A parser's message about a connection string, or '' when it might quote a credential: some messages quote the
  * whole string, and any part of the user name or password could show up in them.
  */
@@ -183,10 +193,8 @@ function databaseUrl(env: Env): string | null {
   if (!raw) return null;
   const fix = 'use mongodb://user:password@host:27017/?authSource=admin or mongodb+srv://user:password@cluster.example.net, with reserved characters in the user name or password percent-encoded (@ as %40, / as %2F, : as %3A)';
   if (!/^mongodb(\+srv)?:\/\//.test(raw)) throw new ConfigError(`DATABASE_URL must start with mongodb:// or mongodb+srv://: ${fix}`);
-  // A second "@" before the query means an unencoded "@" in the password; the parsers would guess a host from it.
-  if ((raw.split('?')[0]!.match(/@/g) ?? []).length > 1) throw new ConfigError(`DATABASE_URL has an unencoded "@" in its user name or password: ${fix}`);
-  const info = userInfo(raw);
-  if (info.includes('/') || (info.match(/:/g) ?? []).length > 1) throw new ConfigError(`DATABASE_URL has an unencoded "/" or ":" in its user name or password: ${fix}`);
+  const unencoded = unencodedUserInfo(raw);
+  if (unencoded) throw new ConfigError(`DATABASE_URL has an unencoded ${unencoded} in its user name or password: ${fix}`);
   let cs: ConnectionStringType;
   try {
     cs = new ConnectionString(raw);
@@ -276,6 +284,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
 /** A connection string with user name, password and credential-bearing options masked; '***' if it cannot be parsed. */
 export function redactedDatabaseUrl(url: string): string {
+  if (unencodedUserInfo(url)) return '***';
   let cs: ConnectionStringType;
   try {
     cs = new ConnectionString(url);
