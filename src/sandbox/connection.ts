@@ -24,6 +24,9 @@ export class Connection {
   #closed = false;
   #pingTimer?: NodeJS.Timeout;
   #pendingAcks: bigint[] = [];
+  /** What a frozen DC received (packets) and would have sent (framed parts), released in order when it thaws. */
+  #heldIn: Buffer[] = [];
+  #heldOut: Buffer[][] = [];
 
   constructor(readonly socket: Socket, readonly dc: DcServer) {
     socket.setNoDelay(true);
@@ -36,9 +39,25 @@ export class Connection {
     return this.#closed;
   }
 
+  get heldPackets(): number {
+    return this.#heldIn.length;
+  }
+
+  /** The DC's freeze ended: send what was held back, then handle what arrived meanwhile. */
+  thaw(): void {
+    const out = this.#heldOut;
+    const packets = this.#heldIn;
+    this.#heldOut = [];
+    this.#heldIn = [];
+    for (const parts of out) this.#writeFramed(parts);
+    for (const packet of packets) this.#handle(packet);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#heldIn = [];
+    this.#heldOut = [];
     clearTimeout(this.#pingTimer);
     this.socket.destroy();
     this.dc.connectionClosed(this);
@@ -53,12 +72,19 @@ export class Connection {
       this.close();
       return;
     }
-    for (const packet of packets) {
-      this.#onPacket(packet).catch((err) => {
-        this.dc.sandbox.log('connection error', { dc: this.dc.id, error: (err as Error).stack });
-        this.close();
-      });
+    if (this.dc.frozen) {
+      this.#heldIn.push(...packets);
+      this.dc.sandbox.counters.heldPackets += packets.length;
+      return;
     }
+    for (const packet of packets) this.#handle(packet);
+  }
+
+  #handle(packet: Buffer): void {
+    this.#onPacket(packet).catch((err) => {
+      this.dc.sandbox.log('connection error', { dc: this.dc.id, error: (err as Error).stack });
+      this.close();
+    });
   }
 
   async #onPacket(packet: Buffer): Promise<void> {
@@ -232,8 +258,15 @@ export class Connection {
 
   #write(...parts: Buffer[]): void {
     if (this.#closed) return;
+    const framed = this.#encoder.encode(parts);
+    if (this.dc.frozen) this.#heldOut.push(framed);
+    else this.#writeFramed(framed);
+  }
+
+  #writeFramed(framed: Buffer[]): void {
+    if (this.#closed) return;
     this.socket.cork();
-    for (const part of this.#encoder.encode(parts)) this.socket.write(part);
+    for (const part of framed) this.socket.write(part);
     this.socket.uncork();
   }
 }

@@ -4,6 +4,7 @@ import { generatedBytes, readFileRange } from './file-bytes.ts';
 import type { FloodPolicy, Sandbox, SandboxCounters } from './sandbox.ts';
 import { endpointOf } from './sandbox.ts';
 import type { SandboxEndpoint } from './client.ts';
+import type { DcState } from './dc.ts';
 import type { FileSpecInput, InlineButton, MemberRole } from './world.ts';
 
 export interface ButtonView {
@@ -162,6 +163,44 @@ export class SandboxControl {
 
   failNext(method: string, count: number, error: { code: number; message: string }, botId?: string): void {
     this.sandbox.failNext(method, count, error, botId === undefined ? undefined : id(botId));
+  }
+
+  /** Forgets failNext failures not yet served (of one method, or all): the revert for failNext. */
+  clearFailures(method?: string): number {
+    return this.sandbox.clearFailures(method);
+  }
+
+  /**
+   * The DC (every DC when dcId is undefined) stops answering for `ms`: connections stay open, requests, pings and
+   * acks received meanwhile are held and answered when the freeze ends. `freezeDc(x, 0)` ends a freeze now.
+   */
+  freezeDc(dcId: number | undefined, ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`freezeDc: ms must be a number ≥ 0 (got ${ms}); 0 ends a freeze`);
+    for (const dc of this.sandbox.dcsFor(dcId ?? undefined)) dc.freeze(ms);
+  }
+
+  /**
+   * The DC (every DC when dcId is undefined) restarts: every client connection closes, new ones are refused
+   * (ECONNREFUSED) for `downMs`, then it listens on the same port again. Auth keys and logins survive.
+   * Resolves when the DC listens again.
+   */
+  async restartDc(dcId: number | undefined, downMs: number): Promise<void> {
+    if (!Number.isFinite(downMs) || downMs < 0) throw new RangeError(`restartDc: downMs must be a number ≥ 0 (got ${downMs})`);
+    await Promise.all(this.sandbox.dcsFor(dcId ?? undefined).map((dc) => dc.restart(downMs)));
+  }
+
+  /**
+   * Revokes every authorization of a bot on every DC (its login and imported ones): calls answer 401
+   * AUTH_KEY_UNREGISTERED until auth.importBotAuthorization with its token succeeds again. resetToken also replaces
+   * the token (the old one answers ACCESS_TOKEN_INVALID). Returns the auth keys revoked and the token that now works.
+   */
+  revokeBot(botId: string, opts: { resetToken?: boolean } = {}): { authKeys: number; token: string } {
+    return this.sandbox.revokeBot(id(botId), { resetToken: Boolean(opts?.resetToken) });
+  }
+
+  /** One DC's fault state: listening (false while a restart has it down), frozen, open connections, held packets. */
+  dcState(dcId: number): DcState {
+    return this.sandbox.dc(dcId).state();
   }
 
   dropConnections(opts: { dcId?: number; userId?: string } = {}): number {

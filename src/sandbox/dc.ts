@@ -15,11 +15,28 @@ export interface AuthKeyRecord {
   createdAt: number;
 }
 
+export interface DcState {
+  /** False while a restart has the DC down (connections are refused). */
+  listening: boolean;
+  frozen: boolean;
+  /** Milliseconds until the freeze ends (0 when not frozen). */
+  frozenMsLeft: number;
+  connections: number;
+  /** Packets received during the freeze, waiting for it to end. */
+  heldPackets: number;
+}
+
 export class DcServer {
   readonly authKeys = new Map<string, AuthKeyRecord>();
   readonly connections = new Set<Connection>();
   readonly #server: Server;
   port = 0;
+  #host = '127.0.0.1';
+  #listening = false;
+  #stopped = false;
+  #frozenUntil = 0;
+  #thawTimer?: NodeJS.Timeout;
+  #restart?: { timer: NodeJS.Timeout; done: Promise<void>; finish: () => void };
 
   constructor(readonly id: number, readonly sandbox: Sandbox) {
     this.#server = createServer((socket) => {
@@ -29,11 +46,66 @@ export class DcServer {
     });
   }
 
+  get frozen(): boolean {
+    return this.#frozenUntil > 0;
+  }
+
+  state(): DcState {
+    let heldPackets = 0;
+    for (const c of this.connections) heldPackets += c.heldPackets;
+    return { listening: this.#listening, frozen: this.frozen, frozenMsLeft: this.frozen ? Math.max(0, this.#frozenUntil - Date.now()) : 0, connections: this.connections.size, heldPackets };
+  }
+
+  /**
+   * Stops answering for `ms` like a stalled DC: sockets stay open, what clients send is held and answered once the
+   * freeze ends, and answers already on their way wait too. 0 ends a freeze now; a new freeze replaces the old one.
+   */
+  freeze(ms: number): void {
+    clearTimeout(this.#thawTimer);
+    if (ms <= 0) return this.#thaw();
+    this.#frozenUntil = Date.now() + ms;
+    this.#thawTimer = setTimeout(() => this.#thaw(), ms);
+  }
+
+  #thaw(): void {
+    clearTimeout(this.#thawTimer);
+    this.#thawTimer = undefined;
+    if (!this.frozen) return;
+    this.#frozenUntil = 0;
+    for (const c of [...this.connections]) c.thaw();
+  }
+
+  /**
+   * Goes down like a restarting server: closes every connection and refuses new ones for `downMs`, then listens on
+   * the same port again. Auth keys and their authorizations are kept, as Telegram keeps them across restarts.
+   * Resolves once the DC listens again.
+   */
+  restart(downMs: number): Promise<void> {
+    if (this.#restart) return this.#restart.done;
+    if (!this.#listening) throw new Error(`DC ${this.id} is not listening: start the sandbox before restarting a DC`);
+    this.sandbox.counters.restarts++;
+    let finish!: () => void;
+    let fail!: (err: Error) => void;
+    const done = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject; });
+    const timer = setTimeout(() => {
+      this.#listenOn(this.#host, this.port, 40).then(
+        () => finish(),
+        (err) => fail(new Error(`DC ${this.id} could not listen on port ${this.port} again after its restart: ${(err as Error).message}; something else took the port`)),
+      ).finally(() => { this.#restart = undefined; });
+    }, Math.max(0, downMs));
+    this.#restart = { timer, done, finish };
+    this.#listening = false;
+    this.#server.close();
+    for (const c of [...this.connections]) c.close();
+    return done;
+  }
+
   /**
    * Listens on `port`, or on a free port below 32768 when 0: gramjs's StringSession stores the port as a signed
    * 16-bit number, and the OS's ephemeral range starts above that.
    */
   async listen(host: string, port: number): Promise<number> {
+    this.#host = host;
     if (port !== 0) return this.#listenOn(host, port);
     for (let attempt = 0; ; attempt++) {
       const candidate = 20000 + Math.floor(Math.random() * 12000);
@@ -45,16 +117,28 @@ export class DcServer {
     }
   }
 
-  #listenOn(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', reject);
-        const addr = this.#server.address();
-        this.port = typeof addr === 'object' && addr ? addr.port : port;
-        resolve(this.port);
-      });
-    });
+  /** Binds the listener; `retries` covers a port that another socket holds for a moment after a restart. */
+  async #listenOn(host: string, port: number, retries = 0): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.#stopped) throw new Error(`DC ${this.id} was stopped`);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.#server.once('error', reject);
+          this.#server.listen(port, host, () => {
+            this.#server.off('error', reject);
+            resolve();
+          });
+        });
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= retries) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const addr = this.#server.address();
+    this.port = typeof addr === 'object' && addr ? addr.port : port;
+    this.#listening = true;
+    return this.port;
   }
 
   registerAuthKey(k: NewAuthKey): AuthKeyRecord {
@@ -85,7 +169,17 @@ export class DcServer {
   }
 
   close(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#thawTimer);
+    this.#frozenUntil = 0;
+    if (this.#restart) {
+      clearTimeout(this.#restart.timer);
+      this.#restart.finish();
+      this.#restart = undefined;
+    }
     for (const c of [...this.connections]) c.close();
+    if (!this.#listening) return Promise.resolve();
+    this.#listening = false;
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 }

@@ -53,6 +53,11 @@ export interface SandboxCounters {
   unknownAuthKeys: number;
   bytesServed: number;
   floodWaits: number;
+  /** Packets a frozen DC received and held until the freeze ended. */
+  heldPackets: number;
+  restarts: number;
+  /** Authorizations (auth key logins) taken away by revokeBot. */
+  revokedAuthorizations: number;
 }
 
 export class Sandbox {
@@ -60,7 +65,7 @@ export class Sandbox {
   readonly rsa: SandboxRsaKey;
   readonly dcs: DcServer[] = [];
   readonly host: string;
-  readonly counters: SandboxCounters = { connections: 0, handshakes: 0, logins: 0, exportedAuthorizations: 0, requests: {}, errors: {}, getFileParts: 0, badServerSalts: 0, unknownAuthKeys: 0, bytesServed: 0, floodWaits: 0 };
+  readonly counters: SandboxCounters = { connections: 0, handshakes: 0, logins: 0, exportedAuthorizations: 0, requests: {}, errors: {}, getFileParts: 0, badServerSalts: 0, unknownAuthKeys: 0, bytesServed: 0, floodWaits: 0, heldPackets: 0, restarts: 0, revokedAuthorizations: 0 };
   readonly exportedAuthorizations = new Map<bigint, { userId: bigint; dcId: number; bytes: Buffer }>();
   readonly botCommands = new Map<bigint, { command: string; description: string }[]>();
   readonly #latency = new Map<number, number>();
@@ -166,6 +171,8 @@ export class Sandbox {
 
   /** Rate limit per session (auth key) for a method; null removes it. */
   setFloodPolicy(method: string, policy: FloodPolicy | null): void {
+    if (policy && !(policy.perSecond > 0 && Number.isFinite(policy.perSecond))) throw new RangeError(`flood policy for ${method}: perSecond must be a positive number (got ${policy.perSecond}); use null to remove the policy`);
+    if (policy && !(policy.burst >= 0 && Number.isFinite(policy.burst))) throw new RangeError(`flood policy for ${method}: burst must be a number ≥ 0 (got ${policy.burst})`);
     if (policy) this.#floodPolicies.set(method, policy);
     else this.#floodPolicies.delete(method);
     this.#floodBuckets.clear();
@@ -203,6 +210,41 @@ export class Sandbox {
     f.remaining--;
     this.#failures = this.#failures.filter((x) => x.remaining > 0);
     throw new RpcError(f.code, f.message);
+  }
+
+  /** Forgets injected failures (of one method, or all) not yet served; returns how many calls would have failed. */
+  clearFailures(method?: string): number {
+    const cleared = this.#failures.filter((f) => method === undefined || f.method === method);
+    this.#failures = this.#failures.filter((f) => !cleared.includes(f));
+    return cleared.reduce((n, f) => n + f.remaining, 0);
+  }
+
+  /**
+   * Takes a bot's authorization away on every auth key of every DC (own login and imported ones), as when its owner
+   * revokes its sessions: each call needing authorization then answers 401 AUTH_KEY_UNREGISTERED until the bot logs
+   * in again. With resetToken the token changes too and the old one answers ACCESS_TOKEN_INVALID.
+   */
+  revokeBot(botId: bigint, opts: { resetToken?: boolean } = {}): { authKeys: number; token: string } {
+    const bot = this.world.account(botId);
+    if (!bot.bot || !bot.token) throw new RangeError(`account ${botId} is not a bot`);
+    let authKeys = 0;
+    for (const dc of this.dcs) {
+      for (const key of dc.authKeys.values()) {
+        if (key.userId !== botId) continue;
+        key.userId = undefined;
+        authKeys++;
+      }
+    }
+    // Exported authorizations not yet imported came from the revoked logins.
+    for (const [id, e] of this.exportedAuthorizations) if (e.userId === botId) this.exportedAuthorizations.delete(id);
+    this.counters.revokedAuthorizations += authKeys;
+    const token = opts.resetToken ? this.world.resetBotToken(botId) : bot.token;
+    return { authKeys, token };
+  }
+
+  /** DCs a fault applies to: one by id, or every DC when undefined. */
+  dcsFor(dcId: number | undefined): DcServer[] {
+    return dcId === undefined ? [...this.dcs] : [this.dc(dcId)];
   }
 
   /** Closes client connections on one DC or all; clients reconnect by themselves. */

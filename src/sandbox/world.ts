@@ -117,6 +117,8 @@ export class WorldError extends Error {
 const randomLong = (): bigint => randomBytes(8).readBigInt64LE(0);
 const positiveId = (): bigint => BigInt(randomBytes(4).readUInt32LE(0) % 2_000_000_000) + 100_000n;
 const now = () => Math.floor(Date.now() / 1000);
+/** Bot API token shape: "<id>:<35 characters>". */
+const botToken = (id: bigint): string => `${id}:${randomBytes(26).toString('base64url').slice(0, 35)}`;
 
 export interface WorldOptions {
   /** Lifetime of a file reference; an expired one answers FILE_REFERENCE_EXPIRED. */
@@ -159,12 +161,22 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
 
   createBot(input: { username: string; firstName?: string; id?: bigint; homeDc?: number }): Account & { token: string } {
     const id = input.id ?? positiveId();
-    const token = `${id}:${randomBytes(26).toString('base64url').slice(0, 35)}`;
+    const token = botToken(id);
     const account: Account = { id, accessHash: randomLong(), firstName: input.firstName ?? input.username, username: input.username, bot: true, token, homeDc: input.homeDc ?? 1 };
     if (this.accounts.has(id)) throw new WorldError(`account ${id} exists`);
     this.accounts.set(id, account);
     this.botsByToken.set(token, id);
     return account as Account & { token: string };
+  }
+
+  /** Gives a bot a new token; the old one no longer logs in (ACCESS_TOKEN_INVALID). */
+  resetBotToken(botId: bigint): string {
+    const bot = this.account(botId);
+    if (!bot.bot || bot.token === undefined) throw new WorldError(`account ${botId} is not a bot`);
+    this.botsByToken.delete(bot.token);
+    bot.token = botToken(bot.id);
+    this.botsByToken.set(bot.token, bot.id);
+    return bot.token;
   }
 
   account(id: bigint): Account {
