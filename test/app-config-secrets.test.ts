@@ -64,6 +64,8 @@ test('an error about a malformed DATABASE_URL never quotes its password', () => 
     ['mongodb://user:Secr3tPw@db/?noSuchOption=Secr3tPw', 'Secr3tPw'],
     ['mongodb://user:Secr3tPw@db/?tls=Secr3tPw', 'Secr3tPw'],
     ['mongodb+srv://user:Secr3tPw@a,b/x', 'Secr3tPw'],
+    ['mongodb://db/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:Tok3nValue,BAD', 'Tok3nValue'],
+    ['mongodb://db/?authMechanism=NOPE&authMechanismProperties=AWS_SESSION_TOKEN:Tok3nValue', 'Tok3nValue'],
   ]) {
     assert.throws(
       () => loadConfig({ ...base, DATABASE_URL: url! }),

@@ -171,11 +171,12 @@ function unencodedUserInfo(raw: string): string | null {
 
 /**
  * A parser's message about a connection string, or '' when it might quote a credential: some messages quote the
- * whole string, and any part of the user name or password could show up in them.
+ * whole string, and any part of the user name, password or a credential option could show up in them.
  */
 function parserDetail(message: string, raw: string): string {
   const text = message.split(raw).join('it');
-  const parts = userInfo(raw).split(/[:/@]/).filter(Boolean);
+  const options = [...new URLSearchParams(raw.split('?')[1] ?? '')].filter(([key]) => SECRET_OPTIONS.includes(key.toLowerCase()));
+  const parts = [...userInfo(raw).split(/[:/@]/), ...options.flatMap(([, value]) => [value, ...value.split(/[:,]/)])].filter(Boolean);
   const secrets = parts.flatMap((p) => {
     try {
       return [p, decodeURIComponent(p)];
