@@ -19,7 +19,7 @@ export const RULES: readonly Rule[] = [
   { id: 'file-reference-expired', rule: 'a file reference past its lifetime (refetch the message that holds the file)', error: '400 FILE_REFERENCE_EXPIRED', source: 'https://core.telegram.org/api/file_reference' },
   { id: 'file-reference-per-account', rule: 'a file reference obtained by another account', error: '400 FILE_REFERENCE_INVALID', source: 'https://core.telegram.org/api/file_reference' },
   { id: 'flood-wait', rule: 'too many requests from one session (auth key) in a window', error: '420 FLOOD_WAIT_X', source: 'https://core.telegram.org/api/errors#420-flood' },
-  { id: 'auth-key-unregistered', rule: 'a call needing authorization before login (updates.getState included)', error: '401 AUTH_KEY_UNREGISTERED', source: 'https://core.telegram.org/api/errors#401-unauthorized' },
+  { id: 'auth-key-unregistered', rule: 'a call needing authorization before login, or after the bot\'s authorization was revoked (updates.getState included)', error: '401 AUTH_KEY_UNREGISTERED', source: 'https://core.telegram.org/api/errors#401-unauthorized' },
   { id: 'unknown-auth-key', rule: 'an encrypted message under an auth key the DC does not know', error: 'transport error -404', source: 'https://core.telegram.org/mtproto/mtproto-transports#transport-errors' },
   { id: 'bad-server-salt', rule: 'an encrypted message with a wrong server salt is refused and the right salt given', error: 'bad_server_salt (48)', source: 'https://core.telegram.org/mtproto/service_messages_about_messages#notice-of-ignored-error-message' },
   { id: 'bot-token', rule: 'auth.importBotAuthorization with an unknown token', error: '400 ACCESS_TOKEN_INVALID', source: 'https://core.telegram.org/method/auth.importBotAuthorization' },
