@@ -1,6 +1,8 @@
 // RPC surface of one Telegram session actor (one worker thread, one gramjs client), exposed with comlink.
 // Errors crossing the boundary are plain objects made by serializeError (actors/errors.ts) so that the
-// Telegram error code and FLOOD_WAIT seconds survive the trip.
+// Telegram error code and FLOOD_WAIT seconds survive the trip. A failed call rejects with an RpcError whose fields
+// say how to schedule around it (docs/sessions.md, "Errors"): `retryable`, `sessionFault`, `authRevoked`, `fatal`,
+// `seconds` (FLOOD_WAIT), `dcId`.
 
 /** Where a file's bytes live, as seen by one bot (file references are per bot). */
 export interface FileLocation {
@@ -39,7 +41,11 @@ export interface BlockRequest {
 export type SessionState = 'starting' | 'ready' | 'flood-wait' | 'restarting' | 'failed' | 'stopped';
 
 export interface SessionApi {
-  /** Connects and logs in (or restores the saved session); resolves the bot's user id. */
+  /**
+   * Connects and logs in (or restores the saved session, logging in again with the token if its authorization was
+   * revoked); resolves the bot's user id. Rejects with `fatal: true` when the token itself is refused, and with
+   * DC_UNREACHABLE (retryable) when the home DC cannot be reached.
+   */
   start(): Promise<{ botId: string; username: string }>;
   /** Resolves a log-channel message to file metadata (and caches this bot's file reference). */
   resolveFile(chatId: string, messageId: number): Promise<FileMeta>;
@@ -104,7 +110,14 @@ export type BotUpdate =
     }
   | { kind: 'callback'; queryId: string; fromId: string; chatId: string; messageId: number; data: string };
 
-/** Events a session worker posts to the supervisor. */
+/**
+ * Events a session worker posts to the supervisor:
+ * - 'session': the saved form changed (login, a newly authorized DC); keep it for the next start.
+ * - 'update': a bot update (primary session only).
+ * - 'link': the connection to a DC (the home DC or a download DC) was lost ('down') or is back ('up'). Posted on
+ *   every change only; while a DC is down, calls needing it fail at once with DC_UNREACHABLE.
+ */
 export type SessionEvent =
   | { type: 'session'; session: string }
-  | { type: 'update'; update: BotUpdate };
+  | { type: 'update'; update: BotUpdate }
+  | { type: 'link'; state: 'down' | 'up'; dcId: number };
