@@ -1,10 +1,12 @@
 // One GET or HEAD of a stored file, from stat to the last byte. Lifecycle: the abort handler is registered before
 // the first await; after an abort nothing touches `res`; every BlockStream opened is closed exactly once; the
-// response is accounted for exactly once (finish).
+// response is accounted for exactly once (finish). Headers must leave within headersTimeoutMs or the client gets an
+// honest 503; allowMore is asked at every block boundary whether the body may go on.
 import { createHash } from 'node:crypto';
 import type { BlockStream, FileInfo, FileSource } from '../streaming/types.ts';
 import { BodyWriter, type WriteCounters } from './body-writer.ts';
 import { contentDisposition, type DispositionType } from './content-disposition.ts';
+import { hasResponseSubscribers, nextResponseId, publishResponseEvent } from './diagnostics.ts';
 import { HttpError, sourceFailed, sourceLength } from './errors.ts';
 import { contentType, formatEtag, ifNoneMatchMatches, ifRangeMatches } from './headers.ts';
 import type { HttpLogger } from './logger.ts';
@@ -27,12 +29,25 @@ export interface FileRequest {
 export interface FileResponseContext {
   source: FileSource;
   idleTimeoutMs: number;
+  /** Headers not out after this long (the source has produced nothing yet) → 503 with Retry-After. */
+  headersTimeoutMs: number;
+  /** Seconds for Retry-After on a stall. */
+  retryAfterS: number;
   maxRanges: number;
+  /** Asked before each block is requested from the source; false stops the response. */
+  allowMore?: (info: FileInfo, bytesSoFar: number) => boolean;
   counters: WriteCounters;
   logger: HttpLogger;
   onStart(response: FileResponse): void;
   onFinish(response: FileResponse): void;
 }
+
+/**
+ * How a file response ended. 'complete': the whole answer went out (a body, or a 304/404/416/HEAD).
+ * 'aborted': the client went away, stopped reading, or the server closed. 'failed': the source failed (502, or the
+ * connection cut mid-body) or stalled (503). 'stopped': allowMore said no (429, or the connection cut mid-body).
+ */
+export type ResponseResult = 'complete' | 'aborted' | 'failed' | 'stopped';
 
 export interface ResponseOutcome {
   id: string;
@@ -46,6 +61,9 @@ export interface ResponseOutcome {
   firstByte: number | null;
   bytesSent: number;
   aborted: boolean;
+  result: ResponseResult;
+  /** Why a 'failed' response failed: the source rejected or broke its contract, or produced nothing in time. */
+  failure: 'source' | 'stalled' | null;
 }
 
 interface Segment {
@@ -55,6 +73,8 @@ interface Segment {
 }
 
 const ABORTED = Symbol('aborted');
+const STALL_TEXT = 'the file is slow to start, retry shortly';
+const STOP_TEXT = 'bandwidth limit reached for this link, try again later';
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown } | typeof ABORTED;
 
 export class FileResponse {
@@ -70,6 +90,13 @@ export class FileResponse {
   #info: FileInfo | null = null;
   #status = 0;
   #firstByte: number | null = null;
+  #result: ResponseResult | null = null;
+  #failure: ResponseOutcome['failure'] = null;
+  #headersTimer: NodeJS.Timeout | null = null;
+  readonly #responseId = nextResponseId();
+  /** Body bytes already published as 'bytes' events. */
+  #published = 0;
+  #started = false;
   /** Settles when the request is over, however it ended; never rejects. */
   readonly settled: Promise<void>;
 
@@ -81,6 +108,7 @@ export class FileResponse {
     this.#log = ctx.logger.child({ file: createHash('sha256').update(req.id).digest('hex').slice(0, 12) });
     res.onAborted(() => this.#onAborted());
     ctx.onStart(this);
+    this.#armHeadersTimer();
     this.settled = this.#run().catch((err: unknown) => {
       this.#log.error({ err }, 'file response failed unexpectedly');
       try {
@@ -104,6 +132,8 @@ export class FileResponse {
       firstByte: this.#firstByte,
       bytesSent: this.#writer?.bytesWritten ?? 0,
       aborted: this.#aborted,
+      result: this.#result ?? (this.#aborted ? 'aborted' : 'complete'),
+      failure: this.#failure,
     };
   }
 
@@ -201,18 +231,28 @@ export class FileResponse {
       idleTimeoutMs: this.#ctx.idleTimeoutMs,
       counters: this.#ctx.counters,
       // Headers leave with the first bytes, so a source that fails before then still gets a clean 502.
-      writeHead: () => writeHead(this.#res, status, headers),
+      writeHead: () => {
+        this.#clearHeadersTimer();
+        writeHead(this.#res, status, headers);
+      },
       onIdle: () => {
         this.#log.info({ idleTimeoutMs: this.#ctx.idleTimeoutMs }, 'closing a client that stopped reading');
         this.terminate();
       },
     });
     this.#writer = writer;
+    this.#started = true;
+    if (hasResponseSubscribers()) {
+      publishResponseEvent({ type: 'start', responseId: this.#responseId, source: this.#ctx.source, info, disposition: this.#req.disposition, status, firstByte: this.#firstByte!, contentLength: length, bytes: 0, totalBytes: 0 });
+    }
 
     for (const segment of segments) {
       if (!(await this.#pump(info, segment))) return;
     }
-    if (tail !== undefined && !(await writer.write(tail))) return;
+    if (tail !== undefined) {
+      if (!(await writer.write(tail))) return;
+      this.#publishBytes();
+    }
     if (!writer.done) {
       // Our own length arithmetic disagrees with what was written: never leave the client waiting for bytes.
       this.#log.error({ length }, 'response body shorter than its Content-Length');
@@ -225,6 +265,7 @@ export class FileResponse {
   async #pump(info: FileInfo, { range, prefix }: Segment): Promise<boolean> {
     const writer = this.#writer!;
     const expected = range.end - range.start + 1;
+    if (!this.#mayContinue(info)) return false;
     let stream: BlockStream;
     try {
       stream = this.#ctx.source.open(info, range.start, range.end);
@@ -256,6 +297,8 @@ export class FileResponse {
       const written = pendingPrefix === undefined ? await writer.write(chunk) : await writer.write(pendingPrefix, chunk);
       pendingPrefix = undefined;
       if (!written) return false;
+      this.#publishBytes();
+      if (received < expected && !this.#mayContinue(info)) return false;
     }
     this.#closeStream();
     return true;
@@ -263,7 +306,7 @@ export class FileResponse {
 
   /** Awaits `call()` unless the response is aborted first; never rejects, so late rejections are never unhandled. */
   #settle<T>(call: () => Promise<T>): Promise<Settled<T>> {
-    if (this.#aborted) return Promise.resolve(ABORTED);
+    if (this.#aborted || this.#finished) return Promise.resolve(ABORTED);
     return new Promise((resolve) => {
       this.#wake = () => resolve(ABORTED);
       const done = (result: Settled<T>) => {
@@ -282,6 +325,8 @@ export class FileResponse {
   }
 
   #failBeforeHeaders(err: HttpError): void {
+    this.#result ??= 'failed';
+    this.#failure ??= 'source';
     this.#log.error({ err }, err.message);
     sendText(this.#res, this.#req.head, 502, 'the file could not be fetched, try again');
     this.#finish();
@@ -292,8 +337,74 @@ export class FileResponse {
     this.#closeStream();
     if (this.#writer === null || !this.#writer.headersSent) return this.#failBeforeHeaders(err);
     // Status and Content-Length are already on the wire: closing is the only honest signal left.
+    this.#result ??= 'failed';
+    this.#failure ??= 'source';
     this.#log.error({ err }, `${err.message}; closing the connection mid-body`);
     this.terminate();
+  }
+
+  /** Asks allowMore whether the body may go on; on no, answers or cuts the connection and returns false. */
+  #mayContinue(info: FileInfo): boolean {
+    const allowMore = this.#ctx.allowMore;
+    if (allowMore === undefined) return true;
+    const bytesSoFar = this.#writer?.bytesWritten ?? 0;
+    let allowed: boolean;
+    try {
+      allowed = allowMore(info, bytesSoFar) !== false;
+    } catch (err) {
+      // A broken limit check must not take every stream down with it; it is logged and the body goes on.
+      this.#log.error({ err }, 'allowMore threw; the response goes on');
+      return true;
+    }
+    if (allowed) return true;
+    this.#result = 'stopped';
+    this.#closeStream();
+    if (this.#writer === null || !this.#writer.headersSent) {
+      this.#log.info({ bytesSoFar }, 'allowMore refused the response before its first byte');
+      sendText(this.#res, this.#req.head, 429, STOP_TEXT);
+      this.#finish();
+    } else {
+      this.#log.info({ bytesSoFar }, 'allowMore stopped the response; closing the connection mid-body');
+      this.terminate();
+    }
+    return false;
+  }
+
+  #armHeadersTimer(): void {
+    this.#ctx.counters.timers++;
+    this.#headersTimer = setTimeout(() => {
+      this.#headersTimer = null;
+      this.#ctx.counters.timers--;
+      this.#onStall();
+    }, this.#ctx.headersTimeoutMs);
+  }
+
+  #clearHeadersTimer(): void {
+    if (this.#headersTimer === null) return;
+    clearTimeout(this.#headersTimer);
+    this.#headersTimer = null;
+    this.#ctx.counters.timers--;
+  }
+
+  /** The source produced nothing before headersTimeoutMs: say so now instead of leaving the client to guess. */
+  #onStall(): void {
+    if (this.#aborted || this.#finished || this.#writer?.headersSent) return;
+    this.#result = 'failed';
+    this.#failure = 'stalled';
+    this.#log.warn({ headersTimeoutMs: this.#ctx.headersTimeoutMs }, 'the file source produced nothing in time; answered 503');
+    sendText(this.#res, this.#req.head, 503, STALL_TEXT, [['Retry-After', String(this.#ctx.retryAfterS)]]);
+    // Closes the stream and releases the pending stat or next(); its late result is ignored.
+    this.#finish();
+  }
+
+  /** Publishes the body bytes uWS accepted since the last event. */
+  #publishBytes(): void {
+    const total = this.#writer?.bytesWritten ?? 0;
+    const bytes = total - this.#published;
+    if (bytes <= 0 || !this.#started) return;
+    this.#published = total;
+    if (!hasResponseSubscribers()) return;
+    publishResponseEvent({ type: 'bytes', responseId: this.#responseId, source: this.#ctx.source, info: this.#info!, disposition: this.#req.disposition, firstByte: this.#firstByte!, bytes, totalBytes: total });
   }
 
   #onAborted(): void {
@@ -322,8 +433,21 @@ export class FileResponse {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#clearHeadersTimer();
     this.#closeStream();
     this.#writer?.abort(); // no-op after a complete body; releases the timer on any other path
-    this.#ctx.onFinish(this);
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+    // Bytes uWS took from a write the response did not live to see finish (abort, cut) are still bytes sent.
+    this.#publishBytes();
+    try {
+      this.#ctx.onFinish(this);
+    } finally {
+      if (hasResponseSubscribers()) {
+        const total = this.#writer?.bytesWritten ?? 0;
+        publishResponseEvent({ type: 'end', responseId: this.#responseId, source: this.#ctx.source, info: this.#info, disposition: this.#req.disposition, firstByte: this.#firstByte, bytes: 0, totalBytes: total, outcome: this.outcome });
+      }
+    }
   }
 }

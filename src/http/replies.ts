@@ -11,6 +11,7 @@ export const STATUS = {
   404: '404 Not Found',
   405: '405 Method Not Allowed',
   416: '416 Range Not Satisfiable',
+  429: '429 Too Many Requests',
   502: '502 Bad Gateway',
   503: '503 Service Unavailable',
 } as const;
@@ -60,4 +61,10 @@ const TEXT: HeaderList = [['Content-Type', 'text/plain; charset=utf-8']];
 
 export function sendText(res: HttpResponse, head: boolean, status: Status, text: string, extra: HeaderList = []): void {
   sendComplete(res, head, status, [...TEXT, ...extra], `${text}\n`);
+}
+
+const JSON_TYPE: HeaderList = [['Content-Type', 'application/json; charset=utf-8']];
+
+export function sendJson(res: HttpResponse, head: boolean, status: Status, body: string, extra: HeaderList = []): void {
+  sendComplete(res, head, status, [...JSON_TYPE, ...extra], `${body}\n`);
 }

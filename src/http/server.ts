@@ -1,13 +1,14 @@
 // The HTTP front of StreamBot: download and streaming links over uWebSockets.js on the main thread.
 // Routes: GET|HEAD /dl/:id[/:filename] (attachment), /stream/:id[/:filename] (inline), /healthz.
-import type { FileSource } from '../streaming/types.ts';
+import type { FileInfo, FileSource } from '../streaming/types.ts';
 import type { WriteCounters } from './body-writer.ts';
+import { ClientLimits, normaliseIp } from './client-limits.ts';
 import type { DispositionType } from './content-disposition.ts';
 import { invalidOption, listenFailed } from './errors.ts';
 import { FileResponse, type ResponseOutcome } from './file-response.ts';
 import { defaultLogger, type HttpLogger } from './logger.ts';
 import { DEFAULT_MAX_RANGES } from './range.ts';
-import { sendComplete, sendText } from './replies.ts';
+import { sendComplete, sendJson, sendText } from './replies.ts';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.ts';
 
 export interface HttpServerOptions {
@@ -18,15 +19,33 @@ export interface HttpServerOptions {
   port: number;
   /** File responses in flight (GET and HEAD) before new ones get 503; default 64. */
   maxStreams?: number;
+  /** File responses in flight from one client address before its new ones get 503; default 16. Behind a reverse
+   *  proxy every client has the proxy's address: raise it to maxStreams there. */
+  maxStreamsPerIp?: number;
+  /** A response whose headers are not out this long after the request (the source has produced no byte yet)
+   *  gets 503 with Retry-After instead of waiting on; default 8000. */
+  headersTimeoutMs?: number;
   /** A client that reads nothing for this long while the server waits to write is disconnected; default 10000. */
   idleTimeoutMs?: number;
   /** More byte ranges than this in one request and the Range header is ignored (200); default 16. */
   maxRanges?: number;
   logger?: HttpLogger;
-  /** Called once per file response when it is over (complete, aborted or failed), e.g. for bandwidth accounting. */
+  /** Called once per file response when it is over (complete, aborted or failed). Usage accounting subscribes to
+   *  the `streambot:http:response` diagnostics channel instead, which also reports bytes while they leave. */
   onResponseEnd?: (outcome: ResponseOutcome) => void;
+  /** Asked before each block of a body is requested from the source, with the body bytes sent so far; false stops
+   *  the response: 429 before the first byte, the connection closed after it (e.g. a bandwidth quota). */
+  allowMore?: (info: FileInfo, bytesSoFar: number) => boolean;
+  /** State for /healthz: 200 `ok` when ok, else 503 with a JSON reason and Retry-After. Default: always ok. The
+   *  detail is public: never put secrets in it. */
+  health?: () => HealthState;
   /** Registers further routes before the catch-all 404. */
   extraRoutes?: (app: TemplatedApp) => void;
+}
+
+export interface HealthState {
+  ok: boolean;
+  detail?: Record<string, unknown>;
 }
 
 export interface HttpStats {
@@ -49,6 +68,8 @@ export interface HttpServer {
 
 export const RETRY_AFTER_S = 5;
 const DEFAULT_MAX_STREAMS = 64;
+const DEFAULT_MAX_STREAMS_PER_IP = 16;
+const DEFAULT_HEADERS_TIMEOUT_MS = 8_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 const ALLOW = 'GET, HEAD';
 // uWS closes an HTTP socket that has been backpressured this long, whatever idleTimeoutMs says.
@@ -66,6 +87,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   }
   const counters: WriteCounters = { pendingWrites: 0, timers: 0, bytesSent: 0 };
   const active = new Set<FileResponse>();
+  const perClient = new ClientLimits(opts.maxStreamsPerIp);
   let closing = false;
 
   const app = uWS.App();
@@ -85,6 +107,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     } catch {
       return sendText(res, head, 404, 'file not found');
     }
+    // One address holding many idle streams must not lock everyone else out of maxStreams.
+    const client = normaliseIp(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
+    if (!perClient.tryAcquire(client)) {
+      return sendText(res, head, 503, 'too many streams from your address, retry shortly', [['Retry-After', String(RETRY_AFTER_S)]]);
+    }
     // HttpRequest is only valid in this synchronous part of the handler: read everything now.
     new FileResponse(
       res,
@@ -92,12 +119,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       {
         source: opts.source,
         idleTimeoutMs: opts.idleTimeoutMs,
+        headersTimeoutMs: opts.headersTimeoutMs,
+        retryAfterS: RETRY_AFTER_S,
         maxRanges: opts.maxRanges,
+        allowMore: opts.allowMore,
         counters,
         logger,
         onStart: (r) => active.add(r),
         onFinish: (r) => {
           active.delete(r);
+          perClient.release(client);
           if (options.onResponseEnd) {
             try {
               options.onResponseEnd(r.outcome);
@@ -117,7 +148,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.any('/healthz', (res, req) => {
     const method = req.getMethod();
     if (method !== 'get' && method !== 'head') return sendText(res, false, 405, 'method not allowed', [['Allow', ALLOW]]);
-    sendComplete(res, method === 'head', 200, [['Content-Type', 'text/plain; charset=utf-8'], ['Cache-Control', 'no-store']], 'ok');
+    const head = method === 'head';
+    const state = checkHealth(opts.health, logger);
+    if (state.ok) return sendComplete(res, head, 200, [['Content-Type', 'text/plain; charset=utf-8'], ['Cache-Control', 'no-store']], 'ok');
+    sendJson(res, head, 503, state.body, [['Cache-Control', 'no-store'], ['Retry-After', String(RETRY_AFTER_S)]]);
   });
   opts.extraRoutes?.(app);
   app.any('/*', (res, req) => sendText(res, req.getMethod() === 'head', 404, 'not found'));
@@ -148,14 +182,37 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   };
 }
 
+/** Runs the health callback; a throw or an unserialisable detail is itself an unhealthy answer. */
+function checkHealth(health: (() => HealthState) | undefined, logger: HttpLogger): { ok: true } | { ok: false; body: string } {
+  if (health === undefined) return { ok: true };
+  let state: HealthState;
+  try {
+    state = health();
+  } catch (err) {
+    logger.error({ err }, 'the health callback threw; /healthz answers 503');
+    return { ok: false, body: '{"ok":false,"detail":{"error":"health check failed"}}' };
+  }
+  if (state?.ok === true) return { ok: true };
+  try {
+    return { ok: false, body: JSON.stringify({ ok: false, detail: state?.detail ?? {} }) };
+  } catch (err) {
+    logger.error({ err }, 'the health detail could not be serialised');
+    return { ok: false, body: '{"ok":false,"detail":{"error":"health detail not serialisable"}}' };
+  }
+}
+
 interface CheckedOptions {
   source: FileSource;
   host: string;
   port: number;
   maxStreams: number;
+  maxStreamsPerIp: number;
   idleTimeoutMs: number;
+  headersTimeoutMs: number;
   maxRanges: number;
   logger: HttpLogger;
+  allowMore?: (info: FileInfo, bytesSoFar: number) => boolean;
+  health?: () => HealthState;
   extraRoutes?: (app: TemplatedApp) => void;
 }
 
@@ -173,17 +230,21 @@ function checkOptions(o: HttpServerOptions): CheckedOptions {
     if (!Number.isSafeInteger(value) || (value as number) < 1) throw invalidOption(`options.${name}`, 'a positive integer', value);
     return value as number;
   };
-  if (o.extraRoutes !== undefined && typeof o.extraRoutes !== 'function') {
-    throw invalidOption('options.extraRoutes', 'a function', o.extraRoutes);
+  for (const name of ['extraRoutes', 'onResponseEnd', 'allowMore', 'health'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') throw invalidOption(`options.${name}`, 'a function', o[name]);
   }
   return {
     source,
     host,
     port: o.port,
     maxStreams: positive('maxStreams', o.maxStreams, DEFAULT_MAX_STREAMS),
+    maxStreamsPerIp: positive('maxStreamsPerIp', o.maxStreamsPerIp, DEFAULT_MAX_STREAMS_PER_IP),
     idleTimeoutMs: positive('idleTimeoutMs', o.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS),
+    headersTimeoutMs: positive('headersTimeoutMs', o.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS),
     maxRanges: positive('maxRanges', o.maxRanges, DEFAULT_MAX_RANGES),
     logger: o.logger ?? defaultLogger(),
+    allowMore: o.allowMore,
+    health: o.health,
     extraRoutes: o.extraRoutes,
   };
 }
