@@ -84,3 +84,34 @@ test('a slow but steady reader is never cut off and gets every byte', async () =
     await s.close();
   }
 });
+
+test('idleTimeoutMs above uWS own 10 s socket timeout holds: a client that pauses 12 s and resumes gets every byte', { timeout: 60_000 }, async () => {
+  const data = patternBytes(8 * MiB, 9);
+  const src = new MemorySource([{ id: 'big', data }], { chunkSize: 256 * 1024 });
+  const { logger, records } = recordingLogger();
+  const s = await createHttpServer({ source: src, host: '127.0.0.1', port: 0, idleTimeoutMs: 20_000, logger });
+  const sock = net.connect(s.port, '127.0.0.1');
+  try {
+    sock.on('error', () => {});
+    sock.pause();
+    sock.write('GET /dl/big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+    await waitFor(() => s.stats().pendingWrites === 1, 'backpressure');
+    // uWS closes a backpressured socket 8 to 12 s after its last write attempt unless that timer is re-armed.
+    await new Promise((r) => setTimeout(r, 12_500));
+    assert.equal(s.stats().activeStreams, 1, 'still open after 12.5 s of no reading');
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve) => {
+      sock.on('data', (c: Buffer) => chunks.push(c));
+      sock.on('close', () => resolve());
+      sock.resume();
+    });
+    const reply = parseRaw(Buffer.concat(chunks));
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body.length, data.length);
+    assert.ok(reply.body.equals(data));
+    assert.ok(!records.some((r) => /stopped reading/.test(r.msg)));
+  } finally {
+    sock.destroy();
+    await s.close();
+  }
+});

@@ -3,7 +3,23 @@
 // Semantics follow uWS's VideoStreamer example: tryEnd(chunk, totalSize) takes what the socket accepts without
 // buffering; the rest stays ours and is offered again from onWritable(offset), where offset is the absolute body
 // offset uWS has reached.
+//
+// Idle means "no body bytes taken for idleTimeoutMs", measured on progress, never on writability: the kernel reports a
+// socket writable only after a large part of its (autotuned, up to several MiB) send buffer drains, which for a slow
+// but steady reader can take longer than any sane timeout. So while a write waits, a watch re-offers the unwritten
+// bytes every few hundred milliseconds; whatever the kernel accepts is progress. Each failed offer also re-arms
+// uWS's own fixed ~10 s socket timeout (tryEnd does that on every short write), so uWS never cuts off a response
+// that is still within idleTimeoutMs, and idleTimeoutMs above 10 s works.
 import type { HttpResponse } from './uws.ts';
+
+/** Re-offer pending bytes at least this often: well under uWS's socket timeout, which fires 8 to 12 s after a re-arm. */
+const MAX_PROBE_INTERVAL_MS = 2_000;
+const MIN_PROBE_INTERVAL_MS = 20;
+
+/** How often a waiting write re-offers its bytes for a given idle timeout. */
+export function probeIntervalMs(idleTimeoutMs: number): number {
+  return Math.max(MIN_PROBE_INTERVAL_MS, Math.min(MAX_PROBE_INTERVAL_MS, Math.floor(idleTimeoutMs / 4)));
+}
 
 export interface WriteCounters {
   pendingWrites: number;
@@ -13,7 +29,7 @@ export interface WriteCounters {
 
 export interface BodyWriterOptions {
   totalSize: number;
-  /** Close the response when a backpressured write makes no progress for this long. */
+  /** Close the response when a waiting write gets no byte taken for this long. */
   idleTimeoutMs: number;
   counters: WriteCounters;
   /** Writes status and headers; run inside the cork of the first write so they leave in the same packet. */
@@ -35,7 +51,9 @@ export class BodyWriter {
   /** Body bytes uWS has taken. */
   #offset = 0;
   #waiter: ((written: boolean) => void) | null = null;
+  /** The progress watch of a waiting write (counted in counters.timers). */
   #timer: NodeJS.Timeout | null = null;
+  #lastProgressAt = 0;
   #writableHooked = false;
 
   constructor(res: HttpResponse, opts: BodyWriterOptions) {
@@ -79,7 +97,8 @@ export class BodyWriter {
     if (drained) return Promise.resolve(true);
     this.#hookWritable();
     this.#opts.counters.pendingWrites++;
-    this.#armTimer();
+    this.#lastProgressAt = performance.now();
+    this.#startWatch();
     return new Promise((resolve) => {
       this.#waiter = resolve;
     });
@@ -133,20 +152,24 @@ export class BodyWriter {
     this.#res.onWritable((offset) => {
       // uWS may call this after our wait settled; writing nothing counts as success.
       if (this.#state !== 'open' || this.#waiter === null) return true;
-      const before = this.#offset;
       this.#accept(offset);
-      let drained = false;
-      this.#res.cork(() => {
-        drained = this.#drain();
-      });
-      if (drained) {
-        this.#clearTimer();
-        this.#settle(true);
-      } else if (this.#offset > before) {
-        this.#armTimer(); // the client is reading, only slowly: the idle clock starts again
-      }
-      return drained;
+      return this.#offer();
     });
+  }
+
+  /** Offers the unwritten bytes again; settles the write when all are taken. True when drained. */
+  #offer(): boolean {
+    const before = this.#offset;
+    let drained = false;
+    this.#res.cork(() => {
+      drained = this.#drain();
+    });
+    if (this.#offset > before) this.#lastProgressAt = performance.now();
+    if (drained) {
+      this.#clearTimer();
+      this.#settle(true);
+    }
+    return drained;
   }
 
   #settle(written: boolean): void {
@@ -157,19 +180,23 @@ export class BodyWriter {
     waiter(written);
   }
 
-  #armTimer(): void {
+  #startWatch(): void {
     this.#clearTimer();
     this.#opts.counters.timers++;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#opts.counters.timers--;
-      if (this.#state === 'open') this.#opts.onIdle();
-    }, this.#opts.idleTimeoutMs);
+    this.#timer = setInterval(() => this.#probe(), probeIntervalMs(this.#opts.idleTimeoutMs));
+  }
+
+  #probe(): void {
+    if (this.#state !== 'open' || this.#waiter === null) return this.#clearTimer();
+    if (this.#offer()) return;
+    if (performance.now() - this.#lastProgressAt < this.#opts.idleTimeoutMs) return;
+    this.#clearTimer();
+    this.#opts.onIdle();
   }
 
   #clearTimer(): void {
     if (this.#timer === null) return;
-    clearTimeout(this.#timer);
+    clearInterval(this.#timer);
     this.#timer = null;
     this.#opts.counters.timers--;
   }

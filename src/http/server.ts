@@ -72,19 +72,11 @@ const DEFAULT_MAX_STREAMS_PER_IP = 16;
 const DEFAULT_HEADERS_TIMEOUT_MS = 8_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 const ALLOW = 'GET, HEAD';
-// uWS closes an HTTP socket that has been backpressured this long, whatever idleTimeoutMs says.
-const UWS_HTTP_IDLE_TIMEOUT_MS = 10_000;
 
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const opts = checkOptions(options);
   const uWS = loadUws();
   const logger = opts.logger.child({ component: 'http' });
-  if (opts.idleTimeoutMs > UWS_HTTP_IDLE_TIMEOUT_MS) {
-    logger.warn(
-      { idleTimeoutMs: opts.idleTimeoutMs },
-      `idleTimeoutMs above ${UWS_HTTP_IDLE_TIMEOUT_MS} has no effect: uWS closes clients that stop reading after about 10 s`,
-    );
-  }
   const counters: WriteCounters = { pendingWrites: 0, timers: 0, bytesSent: 0 };
   const active = new Set<FileResponse>();
   const perClient = new ClientLimits(opts.maxStreamsPerIp);
@@ -160,6 +152,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     app.listen(opts.host, opts.port, (socket) => (socket ? resolve(socket) : reject(listenFailed(opts.host, opts.port))));
   });
   const port = uWS.us_socket_local_port(listenSocket as never);
+  const tuning = tuneListenSocket(port);
+  if (!tuning.applied) logger.warn({ port, reason: tuning.reason }, 'could not bound unsent bytes per connection; slow readers are detected in coarser steps');
   logger.info({ host: opts.host, port }, 'http server listening');
 
   let closed: Promise<void> | null = null;
