@@ -9,6 +9,7 @@ import { FileResponse, type ResponseOutcome } from './file-response.ts';
 import { defaultLogger, type HttpLogger } from './logger.ts';
 import { DEFAULT_MAX_RANGES } from './range.ts';
 import { sendComplete, sendJson, sendText } from './replies.ts';
+import { tuneListenSocket } from './socket-options.ts';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.ts';
 
 export interface HttpServerOptions {
