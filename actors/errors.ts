@@ -12,7 +12,8 @@ export const { Codes: SbErrorCodes, ErrorClass: SbError } = defineErrorCatalog('
   SB_ERR_SESSION_CALL_TIMEOUT: 'the session worker did not answer the call in time',
   SB_ERR_SESSION_BOOTSTRAP: 'the session worker failed while starting',
   SB_ERR_BLOCK_RETRIES_EXHAUSTED: 'the job failed on every attempt',
-  SB_ERR_QUEUE_TIMEOUT: 'no session became ready before the queued job timed out',
+  SB_ERR_STALLED: 'no session made progress for the stall timeout while the job waited',
+  SB_ERR_SESSION_UNAUTHORIZED: 'the bot of the session lost its authorization (revoked or deactivated)',
   SB_ERR_NO_SESSION: 'every session has failed; no session can take the job',
   SB_ERR_SUPERVISOR_STOPPED: 'the supervisor is stopped',
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { SbError, SbErrorCodes, RpcError, floodWait, isFloodWait, serializeError, deserializeError, type SbErrorCode } from '../actors/errors.ts';
 import { StreamingError, StreamingErrorCodes, type StreamingErrorCode } from '../src/streaming/errors.ts';
-import { startCluster } from './fixtures/fake-cluster.ts';
+import { startCluster, waitFor } from './fixtures/fake-cluster.ts';
+import { FailKind } from './fixtures/fake-session-control.ts';
 
 const roundTrip = (err: unknown) => deserializeError(structuredClone(serializeError(err)));
 
@@ -67,18 +68,28 @@ test('built-in error classes, unknown names, numeric codes and thrown non-errors
 const { sup, fakes } = startCluster(1, { maxAttempts: 1 });
 after(() => sup.stop());
 
-test('a FLOOD_WAIT thrown in a worker arrives with its seconds', async () => {
+test('a FLOOD_WAIT thrown in a worker arrives with its seconds, rests the session and uses up no attempt', async () => {
   await sup.ready();
-  fakes[0]!.floodNext(1, 7);
+  fakes[0]!.floodNext(1, 3);
+  const ctl = new AbortController();
+  const job = sup.fetchBlock({ chatId: 'c', messageId: 1, offset: 0, limit: 4096 }, ctl.signal);
+  await waitFor('flood-wait', () => sup.states()[0]!.state === 'flood-wait');
+  assert.ok(Math.abs(sup.states()[0]!.floodUntil! - Date.now() - 3000) < 500);
+  assert.equal(sup.stats().queued, 1, 'waiting for the session, not failed (maxAttempts is 1)');
+  ctl.abort();
+  await assert.rejects(job, { name: 'AbortError' });
+});
+
+test('a retryable request error crosses as a real RpcError and counts against maxAttempts', async () => {
+  await waitFor('ready again', () => sup.states()[0]!.state === 'ready', 10_000);
+  fakes[0]!.failNext(1, FailKind.INTERNAL);
   const err = await sup.fetchBlock({ chatId: 'c', messageId: 1, offset: 0, limit: 4096 }).catch((e: unknown) => e) as SbError;
   assert.equal(err.code, 'SB_ERR_BLOCK_RETRIES_EXHAUSTED');
   const cause = err.cause;
   assert.ok(cause instanceof RpcError, 'a real RpcError instance on the main thread');
-  assert.ok(isFloodWait(cause));
-  assert.equal(cause.seconds, 7);
-  assert.equal(cause.rpcCode, 420);
-  assert.equal(sup.states()[0]!.state, 'flood-wait');
-  assert.ok(Math.abs(sup.states()[0]!.floodUntil! - Date.now() - 7000) < 500);
+  assert.equal(cause.code, 'INTERNAL');
+  assert.equal(cause.rpcCode, 500);
+  assert.equal(cause.retryable, true);
 });
 
 test('each registry key equals its code, and docs/streaming.md lists every code', () => {

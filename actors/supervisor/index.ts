@@ -8,12 +8,12 @@ import { sessionStateChannel, sessionEventChannel } from './events.ts';
 import type { SessionStateEvent, SessionWorkerEvent } from './events.ts';
 import type { SupervisorOptions } from './options.ts';
 import type { SessionSnapshot } from './session-actor.ts';
-import type { SchedulerStats } from './scheduler.ts';
+import type { JobHints, SchedulerStats } from './scheduler.ts';
 import type { BlockRequest, BotApi, FileMeta } from '../session/protocol.ts';
 
 export type { SupervisorOptions, Logger } from './options.ts';
 export type { SessionSnapshot } from './session-actor.ts';
-export type { SchedulerStats } from './scheduler.ts';
+export type { JobHints, SchedulerStats } from './scheduler.ts';
 export type { SessionStateEvent, SessionWorkerEvent } from './events.ts';
 
 export interface SupervisorStats extends SchedulerStats {
@@ -25,6 +25,18 @@ export interface SupervisorStats extends SchedulerStats {
   timers: number;
 }
 
+export interface SupervisorHealth {
+  /** False once no session has been able to serve for `noSessionMs`. */
+  ok: boolean;
+  /** Sessions ready (or flood-waiting) with every DC link up, now. */
+  healthy: number;
+  sessions: number;
+  /** Epoch ms when a session was last seen healthy. */
+  lastHealthyAt: number;
+  /** Epoch ms of the last job any session completed. */
+  lastProgressAt: number;
+}
+
 export interface SupervisorEvents {
   state: [SessionStateEvent];
   event: [SessionWorkerEvent];
@@ -33,8 +45,11 @@ export interface SupervisorEvents {
 export interface Supervisor {
   /** Resolves once at least one session is ready; rejects if every session has failed. */
   ready(): Promise<void>;
-  /** One block, as an ArrayBuffer transferred from the worker. Aborting drops the job (or its late result). */
-  fetchBlock(req: BlockRequest, signal?: AbortSignal): Promise<ArrayBuffer>;
+  /**
+   * One block, as an ArrayBuffer transferred from the worker. Aborting drops the job (or its late result) and frees
+   * its session slot at once. `hints` says which stream it belongs to and whether someone waits on it now.
+   */
+  fetchBlock(req: BlockRequest, signal?: AbortSignal, hints?: JobHints): Promise<ArrayBuffer>;
   resolveFile(chatId: string, messageId: number, signal?: AbortSignal): Promise<FileMeta>;
   /**
    * A bot call on one given session (the bot users talk to). Not moved elsewhere: another bot cannot answer for it.
@@ -42,6 +57,8 @@ export interface Supervisor {
    */
   callBot<M extends keyof BotApi>(index: number, method: M, ...args: Parameters<BotApi[M]>): Promise<Awaited<ReturnType<BotApi[M]>>>;
   states(): SessionSnapshot[];
+  /** Whether any session has been able to serve within the last `noSessionMs` (for /healthz). */
+  health(noSessionMs: number): SupervisorHealth;
   stats(): SupervisorStats;
   on<E extends keyof SupervisorEvents>(event: E, listener: (...args: SupervisorEvents[E]) => void): Supervisor;
   off<E extends keyof SupervisorEvents>(event: E, listener: (...args: SupervisorEvents[E]) => void): Supervisor;
@@ -60,6 +77,7 @@ export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Superv
   const emitter = new EventEmitter();
 
   let stopping: Promise<void> | undefined;
+  let lastHealthyAt = Date.now();
   let readyWaiters: { resolve(): void; reject(err: Error): void }[] = [];
 
   const settleReadyWaiters = () => {
@@ -69,6 +87,7 @@ export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Superv
       readyWaiters = [];
       for (const w of waiters) w.resolve();
     } else if (actors.every((a) => a.state === 'failed' || a.state === 'stopped')) {
+      // Each failed session is retried later; but a caller waiting to start serving deserves the error now.
       const waiters = readyWaiters;
       readyWaiters = [];
       const err = stopping
@@ -80,6 +99,7 @@ export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Superv
 
   const hooks = {
     onState(actor: SessionActor, previous: SessionStateEvent['previous'], error: Error | undefined) {
+      if (previous === 'ready' || previous === 'flood-wait' || actors.some((a) => a.healthy())) lastHealthyAt = Date.now();
       const ev: SessionStateEvent = { index: actor.index, state: actor.state, previous, at: Date.now() };
       if (actor.state === 'flood-wait') ev.floodUntil = actor.floodUntil;
       if (error) ev.error = errorSummary(error);
@@ -118,20 +138,20 @@ export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Superv
       });
     },
 
-    fetchBlock(req, signal) {
+    fetchBlock(req, signal, hints) {
       const label = `block ${req.chatId}/${req.messageId}@${req.offset}+${req.limit}`;
       return scheduler.submit(label, async (actor) => {
-        const buf = await actor.call('fetchBlock', [req], opts.callTimeoutMs);
+        const buf = await actor.call('fetchBlock', [req], opts.callTimeoutMs, true);
         if (!(buf instanceof ArrayBuffer)) {
           throw new TypeError(`session ${actor.index} answered ${label} with ${Object.prototype.toString.call(buf)}, not an ArrayBuffer`);
         }
         return buf;
-      }, signal);
+      }, signal, hints);
     },
 
     resolveFile(chatId, messageId, signal) {
       return scheduler.submit(`resolve ${chatId}/${messageId}`,
-        (actor) => actor.call('resolveFile', [chatId, messageId], opts.callTimeoutMs), signal);
+        (actor) => actor.call('resolveFile', [chatId, messageId], opts.callTimeoutMs, true), signal);
     },
 
     callBot(index, method, ...args) {
@@ -144,6 +164,14 @@ export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Superv
     states() {
       const now = Date.now();
       return actors.map((a) => a.snapshot(now));
+    },
+
+    health(noSessionMs) {
+      const now = Date.now();
+      let healthy = 0;
+      for (const a of actors) if (a.healthy()) healthy++;
+      if (healthy > 0) lastHealthyAt = now;
+      return { ok: healthy > 0 || now - lastHealthyAt < noSessionMs, healthy, sessions: actors.length, lastHealthyAt, lastProgressAt: scheduler.lastProgressAt };
     },
 
     stats() {

@@ -27,12 +27,20 @@ export interface SupervisorOptions<Spec = unknown> {
   restart?: Partial<RestartOptions>;
   /** Time allowed for a worker's start() handshake. Default 30 000. */
   startTimeoutMs?: number;
-  /** Time allowed for one fetchBlock/resolveFile call before it is retried elsewhere. Default 30 000. */
+  /**
+   * A fetchBlock/resolveFile call times out (and its job moves to another session) once its session has completed
+   * nothing for this long. Default 30 000.
+   */
   callTimeoutMs?: number;
-  /** How long a job may wait for a ready session. Default 30 000. */
-  queueTimeoutMs?: number;
-  /** Attempts per job (first try included) before SB_ERR_BLOCK_RETRIES_EXHAUSTED. Default 4. */
+  /** A queued job fails with SB_ERR_STALLED once no session has completed anything for this long. Default 90 000. */
+  stallTimeoutMs?: number;
+  /**
+   * Attempts per job (first try included) that end in a retryable error of the request itself (500, TIMEOUT) before
+   * SB_ERR_BLOCK_RETRIES_EXHAUSTED. FLOOD_WAIT and session faults never count. Default 8.
+   */
   maxAttempts?: number;
+  /** Backoff before a job goes back to a session it failed on: full jitter from baseMs doubling to maxMs. */
+  retry?: { baseMs?: number; maxMs?: number };
   /** Grace period for a worker's stop() during supervisor.stop() before it is terminated. Default 2 000. */
   stopTimeoutMs?: number;
   logger?: Logger;
@@ -47,8 +55,9 @@ export interface ResolvedOptions<Spec> {
   restart: RestartOptions;
   startTimeoutMs: number;
   callTimeoutMs: number;
-  queueTimeoutMs: number;
+  stallTimeoutMs: number;
   maxAttempts: number;
+  retry: { baseMs: number; maxMs: number };
   stopTimeoutMs: number;
   logger: Logger;
 }
@@ -89,7 +98,14 @@ export function resolveOptions<Spec>(opts: SupervisorOptions<Spec>): ResolvedOpt
     maxMs: positiveInt('options.restart.maxMs', r.maxMs, 30_000),
     maxRestarts: positiveInt('options.restart.maxRestarts', r.maxRestarts, 5),
     windowMs: positiveInt('options.restart.windowMs', r.windowMs, 60_000),
+    failedBaseMs: positiveInt('options.restart.failedBaseMs', r.failedBaseMs, 30_000),
+    failedMaxMs: positiveInt('options.restart.failedMaxMs', r.failedMaxMs, 600_000),
   };
+  if (restart.failedMaxMs < restart.failedBaseMs) throw invalid('range', 'options.restart.failedMaxMs must be >= options.restart.failedBaseMs');
+  const rt = opts.retry ?? {};
+  if (typeof rt !== 'object' || rt === null) throw invalid('type', 'options.retry must be an object');
+  const retry = { baseMs: positiveInt('options.retry.baseMs', rt.baseMs, 200), maxMs: positiveInt('options.retry.maxMs', rt.maxMs, 5_000) };
+  if (retry.maxMs < retry.baseMs) throw invalid('range', 'options.retry.maxMs must be >= options.retry.baseMs');
   if (restart.maxMs < restart.baseMs) throw invalid('range', 'options.restart.maxMs must be >= options.restart.baseMs');
   const logger = opts.logger ?? pino({ name: 'supervisor' });
   for (const method of ['debug', 'info', 'warn', 'error'] as const) {
@@ -104,8 +120,9 @@ export function resolveOptions<Spec>(opts: SupervisorOptions<Spec>): ResolvedOpt
     restart,
     startTimeoutMs: positiveInt('options.startTimeoutMs', opts.startTimeoutMs, 30_000),
     callTimeoutMs: positiveInt('options.callTimeoutMs', opts.callTimeoutMs, 30_000),
-    queueTimeoutMs: positiveInt('options.queueTimeoutMs', opts.queueTimeoutMs, 30_000),
-    maxAttempts: positiveInt('options.maxAttempts', opts.maxAttempts, 4),
+    stallTimeoutMs: positiveInt('options.stallTimeoutMs', opts.stallTimeoutMs, 90_000),
+    maxAttempts: positiveInt('options.maxAttempts', opts.maxAttempts, 8),
+    retry,
     stopTimeoutMs: positiveInt('options.stopTimeoutMs', opts.stopTimeoutMs, 2_000),
     logger,
   };

@@ -7,6 +7,10 @@ export interface RestartOptions {
   maxMs: number;
   maxRestarts: number;
   windowMs: number;
+  /** First delay before a 'failed' session (could not start, or restarted too often) is tried again. */
+  failedBaseMs: number;
+  /** The 'failed' retry delay doubles up to this. */
+  failedMaxMs: number;
 }
 
 export class RestartBudget {

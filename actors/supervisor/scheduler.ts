@@ -1,19 +1,35 @@
-// Places jobs (fetchBlock/resolveFile calls) on sessions: round-robin over ready sessions with a least-loaded
-// tie-break and a per-session in-flight cap, a FIFO wait queue (with a deadline) while no session can take more,
-// re-issue on another session when one dies or is told to FLOOD_WAIT, and a per-job attempt limit.
+// Places jobs (fetchBlock/resolveFile calls) on sessions. Latency first and fair (fair-queue.ts); least-loaded
+// session with a per-session slot cap; a failed job moves to another session at once and comes back to the one it
+// failed on only after a jittered backoff. What a session goes through (FLOOD_WAIT, a dead worker, a lost DC link, a
+// revoked bot) never uses up a job's attempts: only errors of the request itself do. A job fails for lack of
+// progress, not for time spent waiting: when no session has completed anything for stallTimeoutMs.
 import { SbError, isFloodWait, isSbError } from '../errors.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { FairQueue } from './fair-queue.ts';
 import { errorSummary } from './session-actor.ts';
 import type { SessionActor } from './session-actor.ts';
 import type { Logger } from './options.ts';
 
 export interface SchedulerOptions {
   inFlightPerSession: number;
-  queueTimeoutMs: number;
+  stallTimeoutMs: number;
   maxAttempts: number;
+  retry: BackoffOptions;
   logger: Logger;
 }
 
+/** How a job competes for sessions. */
+export interface JobHints {
+  /** Jobs of one owner (one response's stream) share the sessions fairly with other owners' jobs. */
+  owner?: object;
+  /** True while a consumer waits on this job; such jobs go ahead of read-ahead. Absent: always urgent. */
+  urgent?: () => boolean;
+}
+
 interface Job<T = unknown> {
+  readonly seq: number;
+  readonly owner: object;
+  readonly urgent: (() => boolean) | undefined;
   readonly label: string;
   readonly run: (actor: SessionActor) => Promise<T>;
   readonly resolve: (value: T) => void;
@@ -21,10 +37,17 @@ interface Job<T = unknown> {
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   status: 'queued' | 'running' | 'settled';
+  /** Failures of the request itself (retryable ones), counted against maxAttempts. */
   attempts: number;
-  lastSession: number;
+  /** Failures of the sessions it ran on (not counted against maxAttempts), for their backoff. */
+  sessionFaults: number;
+  /** The session it runs on; undefined while queued or once its slot was given back early (abort). */
+  actor: SessionActor | undefined;
   lastError: Error | undefined;
-  queueTimer: NodeJS.Timeout | undefined;
+  /** When it was queued; with the last progress of any session this decides a stall. */
+  queuedAt: number;
+  /** Sessions this job stays away from until the given time (it failed there). */
+  avoid: Map<number, number> | undefined;
 }
 
 export interface SchedulerStats {
@@ -32,7 +55,7 @@ export interface SchedulerStats {
   queued: number;
   /** Calls running on a worker, including ones whose job was aborted and whose result will be dropped. */
   inFlight: number;
-  /** Queue-deadline timers alive. */
+  /** Scheduler timers alive (stall sweep, backoff wake-up). */
   timers: number;
   completed: number;
   failed: number;
@@ -43,22 +66,31 @@ export interface SchedulerStats {
 }
 
 // Faults of the session rather than of the request: the same request may well succeed on another session.
-const SESSION_FAULTS = new Set(['SB_ERR_SESSION_EXITED', 'SB_ERR_SESSION_UNRESPONSIVE', 'SB_ERR_SESSION_CALL_TIMEOUT', 'SB_ERR_SESSION_BOOTSTRAP']);
+const SESSION_FAULTS = new Set(['SB_ERR_SESSION_EXITED', 'SB_ERR_SESSION_UNRESPONSIVE', 'SB_ERR_SESSION_CALL_TIMEOUT', 'SB_ERR_SESSION_BOOTSTRAP', 'SB_ERR_SESSION_UNAUTHORIZED']);
+const SWEEP_MS = 1000;
 
-function isRetryable(err: unknown): boolean {
-  if (isFloodWait(err)) return true;
-  if (isSbError(err)) return SESSION_FAULTS.has(err.code);
-  return err instanceof Error && (err as { retryable?: unknown }).retryable === true;
+type Failure = 'flood' | 'session' | 'request' | 'fatal';
+
+function classify(err: unknown): Failure {
+  if (isFloodWait(err)) return 'flood';
+  if (isSbError(err)) return SESSION_FAULTS.has(err.code) ? 'session' : 'fatal';
+  if (!(err instanceof Error)) return 'fatal';
+  const e = err as { sessionFault?: unknown; authRevoked?: unknown; retryable?: unknown };
+  if (e.sessionFault === true || e.authRevoked === true) return 'session';
+  return e.retryable === true ? 'request' : 'fatal';
 }
 
 export class Scheduler {
   readonly #actors: readonly SessionActor[];
   readonly #opts: SchedulerOptions;
-  // Re-issued jobs go first: they are usually the head of some stream's read-ahead window.
-  readonly #retryQueue = new Set<Job>();
-  readonly #queue = new Set<Job>();
+  readonly #queue = new FairQueue<Job>();
+  #seq = 0;
   #cursor = 0;
   #inFlight = 0;
+  #lastProgressAt = Date.now();
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeAt = Infinity;
   #closedWith: Error | undefined;
   #counters = { completed: 0, failed: 0, retried: 0, aborted: 0, dropped: 0 };
 
@@ -67,97 +99,144 @@ export class Scheduler {
     this.#opts = opts;
   }
 
-  submit<T>(label: string, run: (actor: SessionActor) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /** Epoch ms of the last job any session completed. */
+  get lastProgressAt(): number {
+    return this.#lastProgressAt;
+  }
+
+  submit<T>(label: string, run: (actor: SessionActor) => Promise<T>, signal?: AbortSignal, hints: JobHints = {}): Promise<T> {
     if (this.#closedWith) return Promise.reject(this.#closedWith);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
+      const seq = ++this.#seq;
       const job: Job<T> = {
-        label, run, resolve, reject, signal, onAbort: undefined,
-        status: 'queued', attempts: 0, lastSession: -1, lastError: undefined, queueTimer: undefined,
+        seq, owner: hints.owner ?? { seq }, urgent: hints.urgent, label, run, resolve, reject, signal, onAbort: undefined,
+        status: 'queued', attempts: 0, sessionFaults: 0, actor: undefined, lastError: undefined, queuedAt: Date.now(), avoid: undefined,
       };
       if (signal) {
         job.onAbort = () => this.#abort(job as Job);
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
-      this.#enqueue(job as Job, this.#queue);
+      this.#enqueue(job as Job);
       this.dispatch();
     });
   }
 
   /** Places queued jobs while some session has room. Called whenever capacity may have appeared. */
   dispatch(): void {
-    if (this.#closedWith) return;
-    if (this.#retryQueue.size + this.#queue.size === 0) return;
-    if (this.#actors.every((a) => a.state === 'failed' || a.state === 'stopped')) {
-      this.#failAllQueued(new SbError('SB_ERR_NO_SESSION', undefined, { sessions: this.#actors.length }));
-      return;
+    if (this.#closedWith || this.#queue.size === 0) return;
+    const now = Date.now();
+    for (;;) {
+      if (!this.#actors.some((a) => this.#hasRoom(a))) return;
+      const job = this.#queue.take((j) => this.#pick(j, now) !== undefined);
+      if (job === undefined) break;
+      this.#start(job, this.#pick(job, now)!);
     }
-    for (const queue of [this.#retryQueue, this.#queue]) {
-      for (const job of queue) {
-        const actor = this.#pick(job.lastSession);
-        if (actor === undefined) return;
-        queue.delete(job);
-        this.#start(job, actor);
-      }
-    }
+    this.#armWake(now);
   }
 
   /** Rejects every queued job and every later submit with `reason`. Running jobs settle through their sessions. */
   close(reason: Error): void {
     this.#closedWith = reason;
-    this.#failAllQueued(reason);
+    for (const job of [...this.#queue]) {
+      this.#counters.failed++;
+      this.#settle(job, reason);
+    }
+    this.#queue.clear();
+    this.#stopTimers();
   }
 
   stats(): SchedulerStats {
-    let timers = 0;
-    for (const q of [this.#retryQueue, this.#queue]) for (const j of q) if (j.queueTimer) timers++;
-    return { queued: this.#retryQueue.size + this.#queue.size, inFlight: this.#inFlight, timers, ...this.#counters };
+    const timers = (this.#sweepTimer ? 1 : 0) + (this.#wakeTimer ? 1 : 0);
+    return { queued: this.#queue.size, inFlight: this.#inFlight, timers, ...this.#counters };
   }
 
-  #pick(avoid: number): SessionActor | undefined {
-    const n = this.#actors.length;
+  #hasRoom(actor: SessionActor): boolean {
     const cap = this.#opts.inFlightPerSession;
+    // Calls given up early (aborted) still occupy the worker; they may take a second set of slots, no more.
+    return actor.available() && actor.inFlight < cap && actor.inFlight + actor.abandoned < 2 * cap;
+  }
+
+  /** The session for `job` now: least loaded among those with room that the job does not avoid; round-robin ties. */
+  #pick(job: Job, now: number): SessionActor | undefined {
+    const n = this.#actors.length;
     let best: SessionActor | undefined;
     let bestLoad = Infinity;
     for (let k = 0; k < n; k++) {
       const actor = this.#actors[(this.#cursor + k) % n]!;
-      if (!actor.available() || actor.inFlight >= cap) continue;
-      // A job that just failed on a session tries the others first, but may go back if it is the only one.
-      const load = actor.inFlight + (actor.index === avoid ? cap : 0);
+      if (!this.#hasRoom(actor)) continue;
+      const until = job.avoid?.get(actor.index);
+      if (until !== undefined && until > now) continue;
+      const load = actor.inFlight + actor.abandoned;
       if (load < bestLoad) {
         best = actor;
         bestLoad = load;
       }
     }
-    if (best !== undefined) this.#cursor = (best.index + 1) % n;
     return best;
   }
 
-  #enqueue(job: Job, queue: Set<Job>): void {
+  #enqueue(job: Job): void {
     job.status = 'queued';
-    queue.add(job);
-    job.queueTimer = setTimeout(() => {
-      job.queueTimer = undefined;
-      if (job.status !== 'queued') return;
-      this.#retryQueue.delete(job);
+    job.actor = undefined;
+    job.queuedAt = Date.now();
+    this.#queue.add(job);
+    if (this.#sweepTimer === undefined) {
+      this.#sweepTimer = setInterval(() => this.#sweep(), SWEEP_MS);
+    }
+  }
+
+  /** Fails queued jobs that have seen no session make progress for stallTimeoutMs. */
+  #sweep(): void {
+    const now = Date.now();
+    const since = (job: Job) => Math.max(job.queuedAt, this.#lastProgressAt);
+    for (const job of [...this.#queue]) {
+      if (now - since(job) < this.#opts.stallTimeoutMs) continue;
       this.#queue.delete(job);
-      this.#settle(job, new SbError('SB_ERR_QUEUE_TIMEOUT', `${job.label} waited ${this.#opts.queueTimeoutMs} ms`, {
+      this.#counters.failed++;
+      this.#settle(job, new SbError('SB_ERR_STALLED', `${job.label}: no session made progress for ${now - since(job)} ms`, {
         states: this.#actors.map((a) => a.state), cause: job.lastError,
       }));
-      this.#counters.failed++;
-    }, this.#opts.queueTimeoutMs);
+    }
+    if (this.#queue.size === 0) this.#stopTimers();
+  }
+
+  #armWake(now: number): void {
+    if (this.#queue.size === 0) return this.#stopTimers();
+    // Only backoffs can keep a job waiting while a session has room: wake up when the earliest one ends.
+    if (!this.#actors.some((a) => this.#hasRoom(a))) return;
+    let at = Infinity;
+    for (const job of this.#queue) {
+      for (const until of job.avoid?.values() ?? []) if (until > now && until < at) at = until;
+    }
+    if (at === Infinity || (this.#wakeTimer !== undefined && this.#wakeAt <= at)) return;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeAt = at;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#wakeAt = Infinity;
+      this.dispatch();
+    }, at - now);
+  }
+
+  #stopTimers(): void {
+    clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
+    this.#wakeAt = Infinity;
   }
 
   #start(job: Job, actor: SessionActor): void {
-    clearTimeout(job.queueTimer);
-    job.queueTimer = undefined;
     job.status = 'running';
-    job.attempts++;
-    job.lastSession = actor.index;
+    job.actor = actor;
+    this.#cursor = (actor.index + 1) % this.#actors.length;
     actor.inFlight++;
     this.#inFlight++;
     job.run(actor).then((value) => {
-      this.#release(actor);
+      this.#release(job, actor);
+      this.#lastProgressAt = Date.now();
+      actor.progressed(this.#lastProgressAt);
       if (job.status !== 'running') {
         this.#counters.dropped++;
         return;
@@ -165,70 +244,80 @@ export class Scheduler {
       this.#counters.completed++;
       this.#settle(job, undefined, value);
     }, (err: unknown) => {
-      this.#release(actor);
+      this.#release(job, actor);
       if (job.status !== 'running') return;
       this.#failed(job, actor, err);
     }).finally(() => this.dispatch());
   }
 
-  #release(actor: SessionActor): void {
-    actor.inFlight--;
+  #release(job: Job, actor: SessionActor): void {
+    if (job.actor === actor) {
+      actor.inFlight--;
+      job.actor = undefined;
+    } else {
+      actor.abandoned--;
+    }
     this.#inFlight--;
   }
 
   #failed(job: Job, actor: SessionActor, err: unknown): void {
-    if (isFloodWait(err)) {
-      const until = Date.now() + err.seconds * 1000;
-      this.#opts.logger.warn({ session: actor.index, seconds: err.seconds }, 'session flood-waiting');
-      actor.floodWait(until);
-    }
     job.lastError = err instanceof Error ? err : new Error(String(err));
-    if (!isRetryable(err)) {
+    const kind = classify(err);
+    if (kind === 'fatal') {
       this.#counters.failed++;
       this.#settle(job, err);
       return;
     }
-    if (job.attempts >= this.#opts.maxAttempts) {
-      this.#counters.failed++;
-      this.#settle(job, new SbError('SB_ERR_BLOCK_RETRIES_EXHAUSTED', `${job.label} failed ${job.attempts} times`, {
-        attempts: job.attempts, last: errorSummary(job.lastError), cause: err,
-      }));
-      return;
+    let delay: number;
+    if (kind === 'flood') {
+      const seconds = (err as { seconds: number }).seconds;
+      this.#opts.logger.warn({ session: actor.index, seconds }, 'session flood-waiting');
+      actor.floodWait(Date.now() + seconds * 1000);
+      delay = seconds * 1000;
+    } else if (kind === 'session') {
+      actor.jobFault(job.lastError);
+      delay = backoffDelay(++job.sessionFaults, this.#opts.retry);
+    } else {
+      if (++job.attempts >= this.#opts.maxAttempts) {
+        this.#counters.failed++;
+        this.#settle(job, new SbError('SB_ERR_BLOCK_RETRIES_EXHAUSTED', `${job.label} failed ${job.attempts} times`, {
+          attempts: job.attempts, last: errorSummary(job.lastError), cause: err,
+        }));
+        return;
+      }
+      delay = backoffDelay(job.attempts, this.#opts.retry);
     }
+    // The block moves to the other sessions at once; the one it failed on gets it back only after the delay.
+    (job.avoid ??= new Map()).set(actor.index, Date.now() + delay);
     this.#counters.retried++;
-    this.#opts.logger.debug({ session: actor.index, job: job.label, attempt: job.attempts, err: errorSummary(job.lastError) }, 're-issuing job');
+    this.#opts.logger.debug({ session: actor.index, job: job.label, kind, attempts: job.attempts, delayMs: delay, err: errorSummary(job.lastError) }, 're-queuing job');
     if (this.#closedWith) this.#settle(job, this.#closedWith);
-    else this.#enqueue(job, this.#retryQueue);
+    else this.#enqueue(job);
   }
 
   #abort(job: Job): void {
     if (job.status === 'settled') return;
-    if (job.status === 'queued') {
-      this.#retryQueue.delete(job);
-      this.#queue.delete(job);
+    if (job.status === 'queued') this.#queue.delete(job);
+    const actor = job.actor;
+    if (actor !== undefined) {
+      // A running call cannot be recalled from the worker, but its slot is given back now so the session takes
+      // the next job (a seek's first block) at once; the late buffer is dropped when it arrives.
+      actor.inFlight--;
+      actor.abandoned++;
+      job.actor = undefined;
     }
-    // A running call cannot be recalled from the worker; its buffer is dropped when it arrives.
     this.#counters.aborted++;
     this.#settle(job, job.signal?.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    if (this.#queue.size === 0) this.#stopTimers();
+    if (actor !== undefined) this.dispatch();
   }
 
   #settle(job: Job, err: unknown, value?: unknown): void {
     job.status = 'settled';
-    clearTimeout(job.queueTimer);
-    job.queueTimer = undefined;
     if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
     job.onAbort = undefined;
+    if (this.#queue.size === 0 && this.#sweepTimer !== undefined) this.#stopTimers();
     if (err === undefined) job.resolve(value);
     else job.reject(err);
-  }
-
-  #failAllQueued(reason: Error): void {
-    for (const q of [this.#retryQueue, this.#queue]) {
-      for (const job of q) {
-        this.#counters.failed++;
-        this.#settle(job, reason);
-      }
-      q.clear();
-    }
   }
 }

@@ -31,8 +31,16 @@ export interface SessionSnapshot {
   state: SessionState;
   /** Epoch ms when the flood wait ends (state 'flood-wait'). */
   floodUntil?: number;
+  /** Epoch ms of the next start attempt (states 'restarting' and 'failed'). */
+  retryAt?: number;
   /** Scheduler calls (fetchBlock/resolveFile) running on this session. */
   inFlight: number;
+  /** Calls given up by their job (aborted) that the worker is still running. */
+  abandoned: number;
+  /** DCs the session's worker reports it cannot reach right now. */
+  linksDown: number[];
+  /** Epoch ms of the last job this session completed (0: none yet). */
+  lastProgressAt: number;
   /** Restarts inside the current restart window. */
   restarts: number;
   botId?: string;
@@ -46,6 +54,10 @@ export class SessionActor {
   floodUntil = 0;
   /** Maintained by the scheduler: its calls running here. */
   inFlight = 0;
+  /** Maintained by the scheduler: calls whose job gave up on them (aborted) and that still run in the worker. */
+  abandoned = 0;
+  /** Epoch ms of the last job this session completed; call deadlines are measured from it. */
+  lastProgressAt = 0;
 
   readonly #spec: unknown;
   readonly #opts: ResolvedOptions<unknown>;
@@ -66,6 +78,10 @@ export class SessionActor {
   #floodTimer: NodeJS.Timeout | undefined;
   #lastError: Error | undefined;
   #identity: { botId: string; username: string } | undefined;
+  /** Consecutive start attempts that ended in 'failed'; sets the long backoff, reset by a successful start. */
+  #failures = 0;
+  #retryAt = 0;
+  readonly #linksDown = new Set<number>();
 
   constructor(index: number, spec: unknown, opts: ResolvedOptions<unknown>, hooks: ActorHooks) {
     this.index = index;
@@ -80,6 +96,28 @@ export class SessionActor {
     return this.state === 'ready';
   }
 
+  /** Able to serve soon: alive and logged in (perhaps flood-waiting) with every DC link up. For health checks. */
+  healthy(): boolean {
+    return (this.state === 'ready' || this.state === 'flood-wait') && this.#linksDown.size === 0;
+  }
+
+  /** The scheduler saw a job complete here. */
+  progressed(at: number): void {
+    this.lastProgressAt = at;
+  }
+
+  /**
+   * A job failed here for a reason of this session's. A bot whose authorization is gone is taken out now, loudly,
+   * and started again after a backoff (its worker then logs in with the token again).
+   */
+  jobFault(err: Error): void {
+    if ((err as { authRevoked?: unknown }).authRevoked !== true) return;
+    if (this.#downHandled || (this.state !== 'ready' && this.state !== 'flood-wait')) return;
+    this.#opts.logger.error({ session: this.index, bot: this.#identity?.username, err: errorSummary(err) },
+      'the bot lost its authorization (revoked token or sessions); taking the session out and logging in again');
+    this.#kill(this.#generation, new SbError('SB_ERR_SESSION_UNAUTHORIZED', `session ${this.index}: ${err.message}`, { session: this.index, cause: err }));
+  }
+
   get pendingCalls(): number {
     return this.#pending.size;
   }
@@ -92,8 +130,12 @@ export class SessionActor {
   }
 
   snapshot(now = Date.now()): SessionSnapshot {
-    const s: SessionSnapshot = { index: this.index, state: this.state, inFlight: this.inFlight, restarts: this.#budget.recent(now) };
+    const s: SessionSnapshot = {
+      index: this.index, state: this.state, inFlight: this.inFlight, abandoned: this.abandoned, linksDown: [...this.#linksDown].sort(),
+      lastProgressAt: this.lastProgressAt, restarts: this.#budget.recent(now),
+    };
     if (this.state === 'flood-wait') s.floodUntil = this.floodUntil;
+    if (this.state === 'restarting' || this.state === 'failed') s.retryAt = this.#retryAt;
     if (this.#identity) { s.botId = this.#identity.botId; s.username = this.#identity.username; }
     if (this.#lastError) s.lastError = errorSummary(this.#lastError);
     return s;
@@ -110,7 +152,9 @@ export class SessionActor {
     this.#remote = Comlink.wrap<WorkerApi>(nodeEndpoint(worker as Parameters<typeof nodeEndpoint>[0]));
 
     port1.on('message', (event: unknown) => {
-      if (generation === this.#generation) this.#hooks.onEvent(this, event);
+      if (generation !== this.#generation) return;
+      this.#onLink(event);
+      this.#hooks.onEvent(this, event);
     });
     // Events are optional traffic; they must not keep the process alive on their own.
     port1.unref();
@@ -140,6 +184,7 @@ export class SessionActor {
       if (generation !== this.#generation || this.#downHandled || this.state === 'stopped') return;
       this.#identity = identity;
       this.#everReady = true;
+      this.#failures = 0;
       this.#lastError = undefined;
       this.#startHeartbeat(generation);
       if (this.floodUntil > Date.now()) this.#enterFloodWait();
@@ -150,20 +195,32 @@ export class SessionActor {
     });
   }
 
-  /** Calls one SessionApi method with a deadline. Rejects at once if the worker dies meanwhile. */
-  call<M extends Method>(method: M, args: Parameters<WorkerApi[M]>, timeoutMs: number): Promise<Awaited<ReturnType<WorkerApi[M]>>> {
+  /**
+   * Calls one SessionApi method with a deadline. Rejects at once if the worker dies meanwhile. With
+   * `progressDeadline`, the call only times out once this session has completed no job for `timeoutMs` (a slow
+   * session whose other calls keep completing is slow, not stuck).
+   */
+  call<M extends Method>(method: M, args: Parameters<WorkerApi[M]>, timeoutMs: number, progressDeadline = false): Promise<Awaited<ReturnType<WorkerApi[M]>>> {
     const remote = this.#remote;
     if (remote === undefined || this.#downHandled) {
       return Promise.reject(new SbError('SB_ERR_SESSION_EXITED', `session ${this.index} is not running`, { session: this.index }));
     }
     const id = ++this.#callSeq;
+    const startedAt = Date.now();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const expire = () => {
+        const p = this.#pending.get(id);
+        if (p === undefined) return;
+        const quietFor = Date.now() - Math.max(startedAt, progressDeadline ? this.lastProgressAt : 0);
+        if (quietFor < timeoutMs) {
+          p.timer = setTimeout(expire, timeoutMs - quietFor);
+          return;
+        }
         this.#pending.delete(id);
         reject(new SbError(method === 'ping' ? 'SB_ERR_SESSION_UNRESPONSIVE' : 'SB_ERR_SESSION_CALL_TIMEOUT',
-          `session ${this.index}: ${method}() took longer than ${timeoutMs} ms`, { session: this.index, method }));
-      }, timeoutMs);
-      this.#pending.set(id, { reject, timer });
+          `session ${this.index}: ${method}() got no answer, and the session completed nothing, for ${quietFor} ms`, { session: this.index, method }));
+      };
+      this.#pending.set(id, { reject, timer: setTimeout(expire, timeoutMs) });
       const fn = remote[method] as unknown as (...a: unknown[]) => Promise<unknown>;
       fn(...args).then((value) => {
         const p = this.#pending.get(id);
@@ -278,26 +335,32 @@ export class SessionActor {
     clearTimeout(this.#floodTimer);
     this.#floodTimer = undefined;
 
+    this.#linksDown.clear();
+
     // State first, so the jobs rejected below are re-issued to other sessions and never back to this one.
     const previous = this.state;
-    if (!this.#everReady) {
-      // piscina's rule: a worker that cannot even boot would only die again; respawning it is a loop.
-      this.state = 'failed';
-      this.#opts.logger.error({ session: this.index, err: reason }, 'session failed during bootstrap; not restarting');
+    const now = Date.now();
+    // A session that was ready restarts quickly, within its budget. One that could not start, or restarted too
+    // often, is 'failed': it would likely fail again at once (piscina's rule against respawn loops), so it is
+    // retried on a long, growing backoff instead, and never given up: Telegram and networks come back.
+    const quick = this.#everReady && (reason as SbError).code !== 'SB_ERR_SESSION_BOOTSTRAP' ? this.#budget.next(now) : null;
+    let delay: number;
+    if (quick !== null) {
+      this.state = 'restarting';
+      delay = quick;
+      this.#opts.logger.warn({ session: this.index, err: reason, delayMs: delay }, 'session down; restarting');
     } else {
-      const delay = this.#budget.next(Date.now());
-      if (delay === null) {
-        this.state = 'failed';
-        this.#opts.logger.error({ session: this.index, err: reason, maxRestarts: this.#opts.restart.maxRestarts }, 'session restarted too often; giving up');
-      } else {
-        this.state = 'restarting';
-        this.#opts.logger.warn({ session: this.index, err: reason, delayMs: delay }, 'session down; restarting');
-        this.#restartTimer = setTimeout(() => {
-          this.#restartTimer = undefined;
-          if (this.state === 'restarting') this.spawn();
-        }, delay);
-      }
+      this.state = 'failed';
+      delay = Math.min(this.#opts.restart.failedMaxMs, this.#opts.restart.failedBaseMs * 2 ** this.#failures++);
+      this.#opts.logger.error({ session: this.index, err: reason, retryInMs: delay, failures: this.#failures },
+        this.#everReady ? 'session restarted too often; retrying later' : 'session could not start; retrying later');
     }
+    this.#retryAt = now + delay;
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.state === 'failed') this.#setState('restarting');
+      if (this.state === 'restarting') this.spawn();
+    }, delay);
     this.#hooks.onState(this, previous, reason);
     this.#rejectPending(reason);
   }
@@ -309,6 +372,16 @@ export class SessionActor {
       clearTimeout(p.timer);
       p.reject(reason);
     }
+  }
+
+  /** Tracks the worker's `{ type: 'link', state, dcId }` events: which DCs it cannot reach now. */
+  #onLink(event: unknown): void {
+    const e = event as { type?: unknown; state?: unknown; dcId?: unknown };
+    if (e?.type !== 'link' || typeof e.dcId !== 'number') return;
+    const had = this.#linksDown.size;
+    if (e.state === 'down') this.#linksDown.add(e.dcId);
+    else if (e.state === 'up') this.#linksDown.delete(e.dcId);
+    if (had !== this.#linksDown.size) this.#opts.logger.warn({ session: this.index, dcId: e.dcId, link: e.state }, 'session link changed');
   }
 
   #setState(next: SessionState): void {

@@ -67,6 +67,6 @@ export class LogChannelSource implements FileSource {
     const messageId = this.#messageOf.get(info);
     if (messageId === undefined) throw new Error('open() needs a FileInfo returned by stat()');
     const { supervisor, logChannel, readAhead } = this.#opts;
-    return openReadAhead((req, signal) => supervisor.fetchBlock(req, signal), { chatId: logChannel, messageId, size: info.size }, start, endInclusive, readAhead);
+    return openReadAhead((req, signal, hints) => supervisor.fetchBlock(req, signal, hints), { chatId: logChannel, messageId, size: info.size }, start, endInclusive, readAhead);
   }
 }

@@ -7,7 +7,15 @@ import { StreamingError } from './errors.ts';
 import type { BlockStream } from './types.ts';
 import type { BlockRequest } from '../../actors/session/protocol.ts';
 
-export type BlockFetcher = (req: BlockRequest, signal: AbortSignal) => Promise<ArrayBuffer>;
+/** How a fetch competes with other streams' fetches (see the supervisor's JobHints). */
+export interface FetchHints {
+  /** One object per stream: the scheduler shares sessions fairly between owners. */
+  owner: object;
+  /** True while the consumer needs this block next: it goes ahead of every stream's read-ahead. */
+  urgent: () => boolean;
+}
+
+export type BlockFetcher = (req: BlockRequest, signal: AbortSignal, hints: FetchHints) => Promise<ArrayBuffer>;
 
 export interface StreamFile {
   chatId: string;
@@ -160,9 +168,12 @@ class ReadAheadStream implements BlockStream {
     this.#slots.set(index, slot);
     counters.inFlightJobs++;
     const req: BlockRequest = { chatId: this.#file.chatId, messageId: this.#file.messageId, offset: block.offset, limit: block.limit };
+    // The next block the consumer needs (a response's first block, a seek's) is urgent; deeper read-ahead is not,
+    // until the consumer catches up with it.
+    const hints: FetchHints = { owner: this, urgent: () => this.#cursor >= index };
     let job: Promise<ArrayBuffer>;
     try {
-      job = this.#fetch(req, slot.controller.signal);
+      job = this.#fetch(req, slot.controller.signal, hints);
     } catch (err) {
       job = Promise.reject(err);
     }
