@@ -1,4 +1,5 @@
-// Restarts back off exponentially and stop after maxRestarts inside the window: the session is then 'failed'.
+// Restarts back off exponentially; after maxRestarts inside the window the session is 'failed' and waits for the
+// long backoff (failedBaseMs) before it is tried again.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, waitFor } from './fixtures/fake-cluster.ts';
@@ -9,14 +10,14 @@ const { sup, fakes, history } = startCluster(2, { restart: { baseMs: 40, maxMs: 
 after(() => sup.stop());
 
 test('backoff doubles up to the cap, and the window forgets old restarts', () => {
-  const b = new RestartBudget({ baseMs: 100, maxMs: 500, maxRestarts: 4, windowMs: 10_000 });
+  const b = new RestartBudget({ baseMs: 100, maxMs: 500, maxRestarts: 4, windowMs: 10_000, failedBaseMs: 1000, failedMaxMs: 2000 });
   assert.deepEqual([b.next(0), b.next(1), b.next(2), b.next(3), b.next(4)], [100, 200, 400, 500, null]);
   assert.equal(b.recent(5), 4);
   assert.equal(b.next(10_001), 400, 'two aged out: two remain, so the third delay');
   assert.equal(b.next(30_000), 100, 'all aged out: back to the base delay');
 });
 
-test('a session that keeps dying is restarted maxRestarts times, then failed', async () => {
+test('a session that keeps dying is restarted maxRestarts times, then failed until the long backoff', async () => {
   await waitFor('ready', () => sup.states().every((s) => s.state === 'ready'), 10_000);
   for (let round = 1; round <= 3; round++) {
     await sup.terminateSession(0);
@@ -24,7 +25,8 @@ test('a session that keeps dying is restarted maxRestarts times, then failed', a
   }
   await waitFor('failed', () => sup.states()[0]!.state === 'failed', 5000);
   await new Promise((r) => setTimeout(r, 300));
-  assert.equal(fakes[0]!.get(Slot.BOOTS), 3, 'no fourth boot');
+  assert.equal(fakes[0]!.get(Slot.BOOTS), 3, 'no fourth boot before failedBaseMs');
+  assert.ok(sup.states()[0]!.retryAt! - Date.now() > 20_000, 'tried again on the long backoff');
   assert.deepEqual(history.filter((e) => e.index === 0).map((e) => e.state),
     ['ready', 'restarting', 'ready', 'restarting', 'ready', 'failed']);
   assert.equal(sup.states()[0]!.restarts, 2);

@@ -41,6 +41,8 @@ export interface SessionSnapshot {
   linksDown: number[];
   /** Epoch ms of the last job this session completed (0: none yet). */
   lastProgressAt: number;
+  /** Jobs this session has completed since the supervisor started (across restarts). */
+  completed: number;
   /** Restarts inside the current restart window. */
   restarts: number;
   botId?: string;
@@ -58,6 +60,7 @@ export class SessionActor {
   abandoned = 0;
   /** Epoch ms of the last job this session completed; call deadlines are measured from it. */
   lastProgressAt = 0;
+  completed = 0;
 
   readonly #spec: unknown;
   readonly #opts: ResolvedOptions<unknown>;
@@ -104,6 +107,7 @@ export class SessionActor {
   /** The scheduler saw a job complete here. */
   progressed(at: number): void {
     this.lastProgressAt = at;
+    this.completed++;
   }
 
   /**
@@ -132,7 +136,7 @@ export class SessionActor {
   snapshot(now = Date.now()): SessionSnapshot {
     const s: SessionSnapshot = {
       index: this.index, state: this.state, inFlight: this.inFlight, abandoned: this.abandoned, linksDown: [...this.#linksDown].sort(),
-      lastProgressAt: this.lastProgressAt, restarts: this.#budget.recent(now),
+      lastProgressAt: this.lastProgressAt, completed: this.completed, restarts: this.#budget.recent(now),
     };
     if (this.state === 'flood-wait') s.floodUntil = this.floodUntil;
     if (this.state === 'restarting' || this.state === 'failed') s.retryAt = this.#retryAt;

@@ -27,12 +27,15 @@ async function sandboxEndpoint(url: string): Promise<SandboxEndpoint> {
   return ((await res.json()) as { result: SandboxEndpoint }).result;
 }
 
+// A stream whose client has not pulled for this long gives its read-ahead back to the others (refetched on demand).
+const READ_AHEAD_IDLE_MS = 15_000;
+
 const sessionKey = (token: string) => `bot:${token.split(':')[0]}`;
 
 export interface StartOptions {
   logger?: Logger;
   sandbox?: SandboxEndpoint;
-  supervisor?: { heartbeatMs?: number; restart?: { baseMs?: number; maxMs?: number } };
+  supervisor?: { heartbeatMs?: number; restart?: { baseMs?: number; maxMs?: number; failedBaseMs?: number; failedMaxMs?: number } };
   /** Session worker entry; tests wrap the real one to inject faults. */
   workerEntry?: string;
   /** Extra workerData fields for every session (the fault switches of a test worker). */
@@ -53,6 +56,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     logger: logger.child({ component: 'supervisor' }),
     heartbeatMs: opts.supervisor?.heartbeatMs,
     restart: opts.supervisor?.restart,
+    inFlightPerSession: config.sessionSlots,
+    stallTimeoutMs: config.stallTimeoutMs,
   });
   supervisor.on('event', ({ index, event }) => {
     const e = event as SessionEvent;
@@ -70,13 +75,20 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     throw err;
   }
   configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
-  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks } });
+  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks, idleMs: READ_AHEAD_IDLE_MS } });
   const http = await createHttpServer({
     source,
     host: config.host,
     port: config.port,
     maxStreams: config.maxStreams,
+    maxStreamsPerIp: config.maxStreamsPerIp,
+    headersTimeoutMs: config.headersTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
+    // Unhealthy once no session could serve for a while, so a process manager restarts what cannot heal itself.
+    health: () => {
+      const h = supervisor.health(config.healthNoSessionMs);
+      return { ok: h.ok, detail: { sessions: h.sessions, healthy: h.healthy, lastHealthyAt: new Date(h.lastHealthyAt).toISOString() } };
+    },
     logger: logger.child({ component: 'http' }),
     // Counted when the response is over, with the bytes actually sent (an aborted stream counts what left, no more).
     onResponseEnd: (outcome) => {

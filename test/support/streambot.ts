@@ -32,7 +32,7 @@ export async function startHarness(opts: { sessions?: number; env?: Record<strin
     ALLOW_MESSAGE_IDS: '1',
     ...opts.env,
   });
-  const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 100, maxMs: 1000 } }, workerEntry: opts.workerEntry, sessionSpecExtra: opts.specExtra });
+  const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 100, maxMs: 1000, failedBaseMs: 500, failedMaxMs: 2000 } }, workerEntry: opts.workerEntry, sessionSpecExtra: opts.specExtra });
   return {
     sandbox, control, app, bots, channel,
     base: `http://127.0.0.1:${app.http.port}`,
