@@ -23,10 +23,17 @@ export class SenderBroken extends Error {
   }
 }
 
-/** The home DC answered -404 for the session's key: the authorization is gone with it. */
-export class HomeKeyForgotten extends Error {
-  constructor(readonly dcId: number) {
-    super(`home DC ${dcId} no longer knows this session's auth key`);
+/**
+ * The bot's authorization is gone (revoked, or the home DC forgot the session's key): every call of this session
+ * fails with it until the bot logs in again.
+ */
+export class AuthRevoked extends Error {
+  constructor(readonly code: string, readonly dcId: number, why: string) {
+    super(`the bot's authorization is gone (${why}); the session must log in again with its token`);
+  }
+
+  static homeKeyForgotten(dcId: number): AuthRevoked {
+    return new AuthRevoked('AUTH_KEY_UNREGISTERED', dcId, `home DC ${dcId} no longer knows the session's auth key`);
   }
 }
 
@@ -45,7 +52,7 @@ export function rpcCodeOf(err: unknown): string | undefined {
 
 /** True when `err`, raised by a call to the home DC (`onHome`) or another DC, means the bot must log in again. */
 export function isAuthRevoked(err: unknown, onHome: boolean): boolean {
-  if (err instanceof HomeKeyForgotten) return true;
+  if (err instanceof AuthRevoked) return true;
   const code = rpcCodeOf(err);
   if (code === undefined) return false;
   if (ACCOUNT_REVOKED.has(code)) return true;
@@ -66,15 +73,15 @@ export function toActorError(err: any, context: { onHome: boolean } = { onHome: 
   if (err instanceof errors.FloodWaitError) return floodWait(err.seconds);
   if (err instanceof LinkDown) return new RpcError('DC_UNREACHABLE', err.message, { dcId: err.dcId, retryable: true, sessionFault: true });
   if (err instanceof SenderBroken) return new RpcError('DC_CONNECTION_RESET', err.message, { dcId: err.dcId, retryable: true, sessionFault: true });
-  if (err instanceof HomeKeyForgotten) {
-    return new RpcError('AUTH_KEY_UNREGISTERED', err.message, { dcId: err.dcId, rpcCode: 401, retryable: true, sessionFault: true, authRevoked: true });
+  if (err instanceof AuthRevoked) {
+    return new RpcError(err.code, err.message, { dcId: err.dcId, rpcCode: 401, retryable: true, sessionFault: true, authRevoked: true });
   }
   const code = rpcCodeOf(err);
   if (code !== undefined) {
     const rpcCode = typeof err.code === 'number' ? err.code : undefined;
     if (isTokenRefused(err)) return new RpcError(code, `the bot token was refused (${err.errorMessage}): issue a new one with @BotFather`, { rpcCode, retryable: false, fatal: true });
     if (isAuthRevoked(err, context.onHome)) {
-      return new RpcError(code, `the bot's authorization is gone (${err.errorMessage}); the session must log in again`, { rpcCode, retryable: true, sessionFault: true, authRevoked: true });
+      return new RpcError(code, `the bot's authorization is gone (${err.errorMessage}); the session must log in again with its token`, { rpcCode, retryable: true, sessionFault: true, authRevoked: true });
     }
     // Telegram's own trouble: the request may well succeed elsewhere or later, and this session is not to blame.
     if (code.toUpperCase() === 'TIMEOUT' || (rpcCode !== undefined && Math.abs(rpcCode) >= 500)) {

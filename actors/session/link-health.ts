@@ -13,10 +13,12 @@
 //   - report every change of a DC's link through `onChange`.
 import { createRequire } from 'node:module';
 import type { TelegramClient } from 'telegram';
-import { LinkDown, HomeKeyForgotten } from './gramjs-errors.ts';
+import { AuthRevoked, LinkDown } from './gramjs-errors.ts';
 
 const require = createRequire(import.meta.url);
 const { MTProtoSender, UpdateConnectionState } = require('telegram/network') as any;
+const { Api } = require('telegram') as typeof import('telegram');
+const { LAYER } = require('telegram/tl/AllTLObjects') as { LAYER: number };
 
 export type LinkState = 'up' | 'down';
 
@@ -46,7 +48,7 @@ export class LinkHealth {
   readonly #replaced = new WeakSet<Sender>();
   readonly #down = new Set<number>();
   readonly #calls = new Map<number, Set<(err: Error) => void>>();
-  #homeKeyForgotten = false;
+  #revoked: AuthRevoked | undefined;
   #closed = false;
 
   constructor(client: TelegramClient, opts: LinkHealthOptions) {
@@ -76,7 +78,7 @@ export class LinkHealth {
    * call is in flight, whatever gramjs is still waiting for.
    */
   run<T>(dcId: number, call: () => Promise<T>): Promise<T> {
-    if (dcId === this.homeDc && this.#homeKeyForgotten) return Promise.reject(new HomeKeyForgotten(dcId));
+    if (this.#revoked) return Promise.reject(this.#revoked);
     if (this.#down.has(dcId)) return Promise.reject(new LinkDown(dcId, 'reconnecting'));
     return new Promise<T>((resolve, reject) => {
       let calls = this.#calls.get(dcId);
@@ -137,21 +139,26 @@ export class LinkHealth {
     const ready = fresh.connect(freshConnection(sender, sender._connection), true).then(() => fresh);
     if (isMain) {
       this.#client._sender = fresh;
-      // As gramjs does after a reconnect: a request on the new connection tells Telegram to resume updates.
-      void ready.then(() => fresh._autoReconnectCallback?.()).catch(() => {});
+      // As client.connect() does: the first request of the new connection initializes it, which also tells
+      // Telegram to deliver updates there again.
+      void ready.then(() => initConnection(this.#client, fresh)).catch(() => {});
     } else {
       this.#client._exportedSenderPromises.set(dcId, ready);
     }
   }
 
-  /** The home DC answered -404 for the session's key: nothing on it can succeed until the bot logs in again. */
+  /** The bot is logged out: every call in flight fails with `err`, and so does every later one. */
+  revoked(err: AuthRevoked): void {
+    if (this.#closed || this.#revoked) return;
+    this.#revoked = err;
+    for (const dcId of [...this.#calls.keys()]) this.failCalls(dcId, err);
+  }
+
+  /** The home DC answered -404 for the session's key: nothing can succeed until the bot logs in again. */
   homeKeyForgotten(sender: Sender): void {
-    if (this.#closed) return;
-    const dcId: number = sender._dcId;
-    this.#homeKeyForgotten = true;
-    const err = new HomeKeyForgotten(dcId);
+    const err = AuthRevoked.homeKeyForgotten(sender._dcId);
     rejectQueued(sender, err);
-    this.failCalls(dcId, err);
+    this.revoked(err);
   }
 
   /** An explicit disconnect (stop, a dropped download sender): it no longer counts towards its DC's link. */
@@ -214,6 +221,11 @@ async function connectOnce(sender: Sender, connection: any): Promise<void> {
   }
   sender._finishedConnecting = true;
   sender._updateCallback?.(sender._client, new UpdateConnectionState(UpdateConnectionState.connected));
+}
+
+function initConnection(client: Client, sender: Sender): Promise<unknown> {
+  client._initRequest.query = new Api.help.GetConfig();
+  return sender.send(new Api.InvokeWithLayer({ layer: LAYER, query: client._initRequest }));
 }
 
 /** A new connection object like `connection` (gramjs does not reuse one after a failure either). */

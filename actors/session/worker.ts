@@ -13,7 +13,7 @@ import { SessionCalls } from './calls.ts';
 import { Peers } from './peers.ts';
 import { FileCache } from './file-cache.ts';
 import { createBotApi, toUpdate } from './bot-api.ts';
-import { HomeKeyForgotten, LinkDown, SenderBroken, isAuthRevoked, rpcCodeOf, toActorError } from './gramjs-errors.ts';
+import { AuthRevoked, LinkDown, SenderBroken, isAuthRevoked, rpcCodeOf, toActorError } from './gramjs-errors.ts';
 import type { BlockRequest, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
 
 const require = createRequire(import.meta.url);
@@ -69,6 +69,12 @@ async function connectClient(saved: string | undefined): Promise<{ restored: boo
     baseLogger: new Logger(LogLevel.ERROR),
   });
   const link = new LinkHealth(client, { onChange: ({ dcId, state }) => post({ type: 'link', state, dcId }) });
+  // gramjs hands here what it swallows in its own loops; the one that matters is a 401 on the home DC while it
+  // exports the authorization to a download DC (it would retry that forever, the download waiting).
+  client.onError = async (err: unknown) => {
+    const code = rpcCodeOf(err);
+    if (code !== undefined && isAuthRevoked(err, true)) link.revoked(new AuthRevoked(code, s.dcId, `home DC ${s.dcId} answered ${code}`));
+  };
   const cleanup = (client as any)._cleanupExportedSender.bind(client);
   (client as any)._cleanupExportedSender = async (dcId: number) => {
     try {
@@ -161,7 +167,7 @@ const api: SessionApi = {
         return transferBlock(out);
       } catch (err: any) {
         // A lost DC or a logged-out bot is the supervisor's to schedule around, at once.
-        if (err instanceof LinkDown || err instanceof HomeKeyForgotten || attempt >= 3 + resets) throw toActorError(err, { onHome });
+        if (err instanceof LinkDown || err instanceof AuthRevoked || attempt >= 3 + resets) throw toActorError(err, { onHome });
         if (err instanceof errors.FileMigrateError) {
           loc.dcId = err.newDc;
           continue;
