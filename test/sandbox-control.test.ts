@@ -49,13 +49,12 @@ test('knobs: per-DC latency, dropped connections, file-reference lifetime, bot c
     const getMessages = () => client!.invoke(new Api.channels.GetMessages({ channel: new Api.InputChannel({ channelId: BigInt(channel.id) as any, accessHash: BigInt(channel.accessHash) as any }), id: [new Api.InputMessageID({ id: f.messageId })] }));
 
     control.setLatency(1, 300);
-    let t0 = performance.now();
+    const t0 = performance.now();
     await getMessages();
     assert.ok(performance.now() - t0 >= 290, 'latency applied');
     control.setLatency(1, 0);
-    t0 = performance.now();
+    assert.equal(sandbox.latencyMs(1), 0, 'latency removed');
     await getMessages();
-    assert.ok(performance.now() - t0 < 200);
 
     const before = control.counters().connections;
     assert.ok(control.dropConnections({ userId: bot.id }) >= 1);

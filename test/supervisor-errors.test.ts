@@ -65,7 +65,7 @@ test('built-in error classes, unknown names, numeric codes and thrown non-errors
   assert.equal(depth, 4, 'the cause chain is cut at a fixed depth');
 });
 
-const { sup, fakes } = startCluster(1, { maxAttempts: 1 });
+const { sup, fakes } = startCluster(1, { stallTimeoutMs: 2000, retry: { baseMs: 10, maxMs: 40 } });
 after(() => sup.stop());
 
 test('a FLOOD_WAIT thrown in a worker arrives with its seconds, rests the session and uses up no attempt', async () => {
@@ -75,15 +75,17 @@ test('a FLOOD_WAIT thrown in a worker arrives with its seconds, rests the sessio
   const job = sup.fetchBlock({ chatId: 'c', messageId: 1, offset: 0, limit: 4096 }, ctl.signal);
   await waitFor('flood-wait', () => sup.states()[0]!.state === 'flood-wait');
   assert.ok(Math.abs(sup.states()[0]!.floodUntil! - Date.now() - 3000) < 500);
-  assert.equal(sup.stats().queued, 1, 'waiting for the session, not failed (maxAttempts is 1)');
+  assert.equal(sup.stats().queued, 1, 'waiting for the session, not failed');
   ctl.abort();
   await assert.rejects(job, { name: 'AbortError' });
 });
 
-test('a retryable request error crosses as a real RpcError and counts against maxAttempts', async () => {
+test('a retryable request error crosses as a real RpcError; one that keeps failing gives up after stallTimeoutMs', async () => {
   await waitFor('ready again', () => sup.states()[0]!.state === 'ready', 10_000);
-  fakes[0]!.failNext(1, FailKind.INTERNAL);
+  fakes[0]!.failNext(100_000, FailKind.INTERNAL);
   const err = await sup.fetchBlock({ chatId: 'c', messageId: 1, offset: 0, limit: 4096 }).catch((e: unknown) => e) as SbError;
+  fakes[0]!.failNext(0, FailKind.INTERNAL);
+  assert.ok((err as unknown as { attempts: number }).attempts > 1, 'retried with backoff before giving up');
   assert.equal(err.code, 'SB_ERR_BLOCK_RETRIES_EXHAUSTED');
   const cause = err.cause;
   assert.ok(cause instanceof RpcError, 'a real RpcError instance on the main thread');

@@ -114,6 +114,9 @@ export function createSupervisor<Spec>(options: SupervisorOptions<Spec>): Superv
       settleReadyWaiters();
       scheduler.dispatch();
     },
+    onLinkUp(actor: SessionActor) {
+      scheduler.forgive(actor);
+    },
     onEvent(actor: SessionActor, event: unknown) {
       const ev: SessionWorkerEvent = { index: actor.index, event };
       if (sessionEventChannel.hasSubscribers) sessionEventChannel.publish(ev);

@@ -32,13 +32,11 @@ export interface SupervisorOptions<Spec = unknown> {
    * nothing for this long. Default 30 000.
    */
   callTimeoutMs?: number;
-  /** A queued job fails with SB_ERR_STALLED once no session has completed anything for this long. Default 90 000. */
-  stallTimeoutMs?: number;
   /**
-   * Attempts per job (first try included) that end in a retryable error of the request itself (500, TIMEOUT) before
-   * SB_ERR_BLOCK_RETRIES_EXHAUSTED. FLOOD_WAIT and session faults never count. Default 8.
+   * A queued job fails with SB_ERR_STALLED once no session has completed anything for this long, and with
+   * SB_ERR_BLOCK_RETRIES_EXHAUSTED once its own request has kept failing (500, TIMEOUT) for this long. Default 90 000.
    */
-  maxAttempts?: number;
+  stallTimeoutMs?: number;
   /** Backoff before a job goes back to a session it failed on: full jitter from baseMs doubling to maxMs. */
   retry?: { baseMs?: number; maxMs?: number };
   /** Grace period for a worker's stop() during supervisor.stop() before it is terminated. Default 2 000. */
@@ -56,7 +54,6 @@ export interface ResolvedOptions<Spec> {
   startTimeoutMs: number;
   callTimeoutMs: number;
   stallTimeoutMs: number;
-  maxAttempts: number;
   retry: { baseMs: number; maxMs: number };
   stopTimeoutMs: number;
   logger: Logger;
@@ -121,7 +118,6 @@ export function resolveOptions<Spec>(opts: SupervisorOptions<Spec>): ResolvedOpt
     startTimeoutMs: positiveInt('options.startTimeoutMs', opts.startTimeoutMs, 30_000),
     callTimeoutMs: positiveInt('options.callTimeoutMs', opts.callTimeoutMs, 30_000),
     stallTimeoutMs: positiveInt('options.stallTimeoutMs', opts.stallTimeoutMs, 90_000),
-    maxAttempts: positiveInt('options.maxAttempts', opts.maxAttempts, 8),
     retry,
     stopTimeoutMs: positiveInt('options.stopTimeoutMs', opts.stopTimeoutMs, 2_000),
     logger,

@@ -1,8 +1,9 @@
 // Places jobs (fetchBlock/resolveFile calls) on sessions. Latency first and fair (fair-queue.ts); least-loaded
 // session with a per-session slot cap; a failed job moves to another session at once and comes back to the one it
-// failed on only after a jittered backoff. What a session goes through (FLOOD_WAIT, a dead worker, a lost DC link, a
-// revoked bot) never uses up a job's attempts: only errors of the request itself do. A job fails for lack of
-// progress, not for time spent waiting: when no session has completed anything for stallTimeoutMs.
+// failed on only after a jittered backoff. Retries are bounded in time, never by a count that a burst of errors can
+// use up in milliseconds: a job fails when no session has completed anything for stallTimeoutMs, or when its own
+// request has kept failing (500, TIMEOUT) for that long. What a session goes through (FLOOD_WAIT, a dead worker, a
+// lost DC link, a revoked bot) never fails a job while another session can still progress.
 import { SbError, isFloodWait, isSbError } from '../errors.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { FairQueue } from './fair-queue.ts';
@@ -13,7 +14,6 @@ import type { Logger } from './options.ts';
 export interface SchedulerOptions {
   inFlightPerSession: number;
   stallTimeoutMs: number;
-  maxAttempts: number;
   retry: BackoffOptions;
   logger: Logger;
 }
@@ -37,9 +37,11 @@ interface Job<T = unknown> {
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   status: 'queued' | 'running' | 'settled';
-  /** Failures of the request itself (retryable ones), counted against maxAttempts. */
+  /** Failures of the request itself (retryable ones), for their backoff. */
   attempts: number;
-  /** Failures of the sessions it ran on (not counted against maxAttempts), for their backoff. */
+  /** When the request itself first failed (0: never); it gives up stallTimeoutMs later without a success. */
+  failingSince: number;
+  /** Failures of the sessions it ran on, for their backoff. */
   sessionFaults: number;
   /** The session it runs on; undefined while queued or once its slot was given back early (abort). */
   actor: SessionActor | undefined;
@@ -111,7 +113,7 @@ export class Scheduler {
       const seq = ++this.#seq;
       const job: Job<T> = {
         seq, owner: hints.owner ?? { seq }, urgent: hints.urgent, label, run, resolve, reject, signal, onAbort: undefined,
-        status: 'queued', attempts: 0, sessionFaults: 0, actor: undefined, lastError: undefined, queuedAt: Date.now(), avoid: undefined,
+        status: 'queued', attempts: 0, failingSince: 0, sessionFaults: 0, actor: undefined, lastError: undefined, queuedAt: Date.now(), avoid: undefined,
       };
       if (signal) {
         job.onAbort = () => this.#abort(job as Job);
@@ -133,6 +135,12 @@ export class Scheduler {
       this.#start(job, this.#pick(job, now)!);
     }
     this.#armWake(now);
+  }
+
+  /** A session is worth trying again at once (its DC link is back): queued jobs stop avoiding it. */
+  forgive(actor: SessionActor): void {
+    for (const job of this.#queue) job.avoid?.delete(actor.index);
+    this.dispatch();
   }
 
   /** Rejects every queued job and every later submit with `reason`. Running jobs settle through their sessions. */
@@ -278,9 +286,12 @@ export class Scheduler {
       actor.jobFault(job.lastError);
       delay = backoffDelay(++job.sessionFaults, this.#opts.retry);
     } else {
-      if (++job.attempts >= this.#opts.maxAttempts) {
+      const now = Date.now();
+      job.attempts++;
+      job.failingSince ||= now;
+      if (now - job.failingSince >= this.#opts.stallTimeoutMs) {
         this.#counters.failed++;
-        this.#settle(job, new SbError('SB_ERR_BLOCK_RETRIES_EXHAUSTED', `${job.label} failed ${job.attempts} times`, {
+        this.#settle(job, new SbError('SB_ERR_BLOCK_RETRIES_EXHAUSTED', `${job.label} kept failing for ${now - job.failingSince} ms (${job.attempts} attempts)`, {
           attempts: job.attempts, last: errorSummary(job.lastError), cause: err,
         }));
         return;

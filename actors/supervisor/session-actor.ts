@@ -3,12 +3,12 @@
 import { Worker, MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import { nodeEndpoint } from './comlink-node.ts';
+import { nodeEndpoint } from '../session/comlink-node.ts';
 import { RestartBudget } from './restart-budget.ts';
 import { SbError, deserializeError } from '../errors.ts';
 import type { BotApi, SessionApi, SessionState } from '../session/protocol.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { SessionWorkerData } from './worker-side.ts';
+import type { SessionWorkerData } from '../session/worker-side.ts';
 
 const SHIM = new URL('../worker-shim.mjs', import.meta.url);
 
@@ -24,6 +24,8 @@ interface PendingCall {
 export interface ActorHooks {
   onState(actor: SessionActor, previous: SessionState, error: Error | undefined): void;
   onEvent(actor: SessionActor, event: unknown): void;
+  /** A DC link of this session came back up. */
+  onLinkUp(actor: SessionActor): void;
 }
 
 export interface SessionSnapshot {
@@ -385,7 +387,9 @@ export class SessionActor {
     const had = this.#linksDown.size;
     if (e.state === 'down') this.#linksDown.add(e.dcId);
     else if (e.state === 'up') this.#linksDown.delete(e.dcId);
-    if (had !== this.#linksDown.size) this.#opts.logger.warn({ session: this.index, dcId: e.dcId, link: e.state }, 'session link changed');
+    if (had === this.#linksDown.size) return;
+    this.#opts.logger.warn({ session: this.index, dcId: e.dcId, link: e.state }, 'session link changed');
+    if (e.state === 'up') this.#hooks.onLinkUp(this);
   }
 
   #setState(next: SessionState): void {

@@ -1,1 +1,0 @@
-export * from '../session/worker-side.ts'; // moved to the session side; import from there
