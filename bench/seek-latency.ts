@@ -43,13 +43,13 @@ const quick = values.quick;
 const MiB = 1 << 20;
 const SEEK_BYTES = 64 * 1024;
 const sessions = Number(values.sessions);
-const seeks = Number(values.seeks ?? (quick ? 3 : 50));
+const seeks = Number(values.seeks ?? (quick ? 2 : 50));
 const downloads = Number(values.downloads);
 const latencyMs = Number(values['latency-ms']);
 const seekMiB = Number(values['seek-mib'] ?? (quick ? 256 : 2048));
 const loadMiB = Number(values['load-mib'] ?? (quick ? 256 : 2048));
-/** How much of the long read arrives before it is aborted: enough that its whole read-ahead window is in flight. */
-const LONG_READ_BYTES = 2 * MiB;
+/** The long read is aborted once this much arrived: its first block is in, the rest of its read-ahead window in flight. */
+const LONG_READ_BYTES = MiB;
 /** Time the downloads get to reach a steady rate before the first seek. */
 const LOAD_SETTLE_MS = quick ? 1000 : 3000;
 for (const [name, n, min] of [['--sessions', sessions, 1], ['--seeks', seeks, 2], ['--downloads', downloads, 1], ['--latency-ms', latencyMs, 0], ['--seek-mib', seekMiB, 64], ['--load-mib', loadMiB, 1]] as const) {
@@ -428,6 +428,7 @@ try {
     }
 
     const seconds = (performance.now() - t0) / 1000;
+    console.error(`${sc.name}: ${seeks} cold and ${seeks} warm seeks in ${seconds.toFixed(1)} s`);
     loadAverage.push(loadavg()[0]!);
     const after = { app: cpuSeconds(appPid), sandbox: cpuSeconds(sandboxProc.pid!), counters: await control.counters() };
     const appRssPeak = appRss.stop();
