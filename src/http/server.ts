@@ -6,6 +6,7 @@ import { ClientLimits, normaliseIp } from './client-limits.ts';
 import type { DispositionType } from './content-disposition.ts';
 import { invalidOption, listenFailed } from './errors.ts';
 import { FileResponse, type ResponseOutcome } from './file-response.ts';
+import { installFrontHook } from './front-hook.ts';
 import { defaultLogger, type HttpLogger } from './logger.ts';
 import { DEFAULT_MAX_RANGES } from './range.ts';
 import { sendComplete, sendJson, sendText } from './replies.ts';
@@ -155,6 +156,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   const port = uWS.us_socket_local_port(listenSocket as never);
   const tuning = tuneListenSocket(port);
   if (!tuning.applied) logger.warn({ port, reason: tuning.reason }, 'could not bound unsent bytes per connection; slow readers are detected in coarser steps');
+  const front = installFrontHook(listenSocket);
+  if (!front.installed) logger.warn({ port, reason: front.reason }, 'HTTP/1.0, Host-less, bare-LF, absolute-form, oversized and pipelined requests stay unanswered (uWS parser limits)');
   logger.info({ host: opts.host, port }, 'http server listening');
 
   let closed: Promise<void> | null = null;
