@@ -1,6 +1,6 @@
 // JavaScript side of the uws-front native addon (native/uws-front), which answers the requests the bundled uWS
 // parser never answers (HTTP/1.0, no Host, bare LF, absolute-form targets, oversized heads) and holds pipelined
-// requests until the response before them has ended. See docs/http.md, "Requests uWS cannot parse".
+// requests until the response before them has ended. See docs/http.md, "Requests uWS 20.30 cannot parse".
 //
 // Pipelining needs to know which responses outlive their request handler: call responseInFlight() synchronously in
 // the handler of such a response and responseEnded(token) once it is over (ended, aborted or failed). Responses
