@@ -300,7 +300,7 @@ Verdict analyze(const char *d, size_t n, Head &h) {
         // Empty lines before the request line; bounded by MAX_HEAD like the rest.
         h.skip = end + 1;
         pos = end + 1;
-        if (pos >= limit) return Verdict::Incomplete;
+        if (pos >= limit) return limit > MAX_HEAD ? error(h, 431, "request head too large") : Verdict::Incomplete;
         continue;
       }
       Verdict v = parse_request_line(d, pos, ce, h);
