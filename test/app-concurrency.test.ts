@@ -8,7 +8,7 @@ import { startHarness } from './support/streambot.ts';
 import { get } from './support/http-fetch.ts';
 
 const MiB = 1 << 20;
-const h = await startHarness({ sessions: 3, env: { READ_AHEAD_MAX_MB: '8', READ_AHEAD_BLOCKS: '8', MAX_STREAMS: '64' } });
+const h = await startHarness({ sessions: 3, env: { READ_AHEAD_MAX_MB: '8', READ_AHEAD_BLOCKS: '8', MAX_STREAMS: '64', MAX_STREAMS_PER_IP: '64' } });
 after(() => h.close());
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

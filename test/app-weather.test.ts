@@ -16,8 +16,11 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let round = 0;
 
-/** 32 streams of their own files (half on DC 2); `weather` runs once all have headers; every byte must arrive. */
-async function throughWeather(weather: () => Promise<void>): Promise<void> {
+/**
+ * 32 streams of their own files (half on DC 2); `weather` runs once all have headers, `lift` once all have ended
+ * (or failed); every byte must arrive.
+ */
+async function throughWeather(weather: () => Promise<void>, lift: () => void = () => {}): Promise<void> {
   round++;
   const files = Array.from({ length: STREAMS }, (_, i) => h.control.postFile(h.channel.id, { fileName: `w${round}-${i}.bin`, size: SIZE, dcId: 1 + (i % 2) }));
   const streams = files.map((f) => openStream(`${h.base}/stream/${f.messageId}`));
@@ -28,9 +31,14 @@ async function throughWeather(weather: () => Promise<void>): Promise<void> {
   after(() => clearInterval(debug));
   const statuses = await Promise.all(streams.map((s) => s.headers));
   assert.deepEqual(new Set(statuses), new Set([200]), 'every stream started');
-  await weather();
-  const results = await Promise.all(streams.map((s) => s.done));
-  clearInterval(debug);
+  let results;
+  try {
+    await weather();
+    results = await Promise.all(streams.map((s) => s.done));
+  } finally {
+    lift();
+    clearInterval(debug);
+  }
   const broken = results.flatMap((r, i) => (r.complete && r.body.length === SIZE && sha(r.body) === sha(h.control.fileBytes(files[i]!.documentId, 0, SIZE)) ? [] : [`${i}: ${r.body.length} bytes, complete=${r.complete}`]));
   assert.deepEqual(broken, [], 'every stream byte-exact');
   const sup = h.app.supervisor.stats();
@@ -70,12 +78,9 @@ test('a 45 s FLOOD_WAIT on every bot', async () => {
 
 test('a flood storm: upload.getFile limited per session, FLOOD_WAIT answers all along', async () => {
   const before = h.control.counters().floodWaits;
-  h.control.setFloodPolicy('upload.GetFile', { perSecond: 3, burst: 2 });
-  try {
-    await throughWeather(async () => {});
-  } finally {
-    h.control.setFloodPolicy('upload.GetFile', null);
-  }
+  await throughWeather(async () => {
+    h.control.setFloodPolicy('upload.GetFile', { perSecond: 3, burst: 2 });
+  }, () => h.control.setFloodPolicy('upload.GetFile', null));
   assert.ok(h.control.counters().floodWaits - before >= 10, `the storm hit (${h.control.counters().floodWaits - before} FLOOD_WAITs)`);
 });
 
@@ -98,15 +103,11 @@ test('a 5 s restart of every DC', async () => {
 });
 
 test('a session worker killed every 2 s', async () => {
-  h.control.setBandwidthCap(2 * MiB);
-  try {
-    await throughWeather(async () => {
-      for (let k = 0; k < 8; k++) {
-        await sleep(2000);
-        await h.app.supervisor.terminateSession(k % h.bots.length);
-      }
-    });
-  } finally {
-    h.control.setBandwidthCap(0);
-  }
+  await throughWeather(async () => {
+    h.control.setBandwidthCap(2 * MiB);
+    for (let k = 0; k < 8; k++) {
+      await sleep(2000);
+      await h.app.supervisor.terminateSession(k % h.bots.length);
+    }
+  }, () => h.control.setBandwidthCap(0));
 });

@@ -49,17 +49,21 @@ export class FairQueue<J extends QueuedJob> {
   }
 
   /**
-   * Removes and returns the next job to start among those `placeable` says can start now: the oldest urgent one,
-   * else the first placeable job of the next owner in turn. Each owner offers only its first placeable job.
+   * Removes and returns the next job to start among those `placeable` says can start now (told whether each is
+   * urgent): the oldest urgent one, else the first placeable job of the next owner in turn. Each owner offers only
+   * its first placeable job.
    */
-  take(placeable: (job: J) => boolean): J | undefined {
+  take(placeable: (job: J, urgent: boolean) => boolean): J | undefined {
     let urgent: J | undefined;
     let inTurn: J | undefined;
     for (const jobs of this.#owners.values()) {
-      const job = jobs.find(placeable);
-      if (job === undefined) continue;
-      inTurn ??= job;
-      if ((job.urgent?.() ?? true) && (urgent === undefined || job.seq < urgent.seq)) urgent = job;
+      for (const job of jobs) {
+        const isUrgent = job.urgent?.() ?? true;
+        if (!placeable(job, isUrgent)) continue;
+        inTurn ??= job;
+        if (isUrgent && (urgent === undefined || job.seq < urgent.seq)) urgent = job;
+        break;
+      }
     }
     const job = urgent ?? inTurn;
     if (job === undefined) return undefined;

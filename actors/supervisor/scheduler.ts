@@ -130,9 +130,9 @@ export class Scheduler {
     const now = Date.now();
     for (;;) {
       if (!this.#actors.some((a) => this.#hasRoom(a))) return;
-      const job = this.#queue.take((j) => this.#pick(j, now) !== undefined);
+      const job = this.#queue.take((j, urgent) => this.#pick(j, now, urgent) !== undefined);
       if (job === undefined) break;
-      this.#start(job, this.#pick(job, now)!);
+      this.#start(job, this.#pick(job, now, job.urgent?.() ?? true)!);
     }
     this.#armWake(now);
   }
@@ -159,20 +159,25 @@ export class Scheduler {
     return { queued: this.#queue.size, inFlight: this.#inFlight, timers, ...this.#counters };
   }
 
-  #hasRoom(actor: SessionActor): boolean {
+  /**
+   * Whether `actor` can take one more job. Read-ahead leaves each session's last slot to urgent jobs, so a seek or a
+   * new response never waits for a slot behind other streams' read-ahead.
+   */
+  #hasRoom(actor: SessionActor, urgent = true): boolean {
     const cap = this.#opts.inFlightPerSession;
+    const slots = urgent || cap === 1 ? cap : cap - 1;
     // Calls given up early (aborted) still occupy the worker; they may take a second set of slots, no more.
-    return actor.available() && actor.inFlight < cap && actor.inFlight + actor.abandoned < 2 * cap;
+    return actor.available() && actor.inFlight < slots && actor.inFlight + actor.abandoned < 2 * cap;
   }
 
   /** The session for `job` now: least loaded among those with room that the job does not avoid; round-robin ties. */
-  #pick(job: Job, now: number): SessionActor | undefined {
+  #pick(job: Job, now: number, urgent: boolean): SessionActor | undefined {
     const n = this.#actors.length;
     let best: SessionActor | undefined;
     let bestLoad = Infinity;
     for (let k = 0; k < n; k++) {
       const actor = this.#actors[(this.#cursor + k) % n]!;
-      if (!this.#hasRoom(actor)) continue;
+      if (!this.#hasRoom(actor, urgent)) continue;
       const until = job.avoid?.get(actor.index);
       if (until !== undefined && until > now) continue;
       const load = actor.inFlight + actor.abandoned;
@@ -276,12 +281,13 @@ export class Scheduler {
       this.#settle(job, err);
       return;
     }
-    let delay: number;
+    let delay = 0;
     if (kind === 'flood') {
+      // The session rests until the wait is over and takes no job meanwhile; avoiding it beyond that would only let
+      // read-ahead jobs take it before this one.
       const seconds = (err as { seconds: number }).seconds;
       this.#opts.logger.warn({ session: actor.index, seconds }, 'session flood-waiting');
       actor.floodWait(Date.now() + seconds * 1000);
-      delay = seconds * 1000;
     } else if (kind === 'session') {
       actor.jobFault(job.lastError);
       delay = backoffDelay(++job.sessionFaults, this.#opts.retry);
@@ -299,7 +305,7 @@ export class Scheduler {
       delay = backoffDelay(job.attempts, this.#opts.retry);
     }
     // The block moves to the other sessions at once; the one it failed on gets it back only after the delay.
-    (job.avoid ??= new Map()).set(actor.index, Date.now() + delay);
+    if (delay > 0) (job.avoid ??= new Map()).set(actor.index, Date.now() + delay);
     this.#counters.retried++;
     this.#opts.logger.debug({ session: actor.index, job: job.label, kind, attempts: job.attempts, delayMs: delay, err: errorSummary(job.lastError) }, 're-queuing job');
     if (this.#closedWith) this.#settle(job, this.#closedWith);
