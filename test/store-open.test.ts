@@ -98,3 +98,9 @@ test('storeConfigFromEnv reads DATABASE_URL, DATABASE_NAME and DATA_DIR', () => 
   });
   assert.deepEqual(storeConfigFromEnv({ DATA_DIR: '/var/lib/streambot' }), { databaseUrl: null, databaseName: null, dataDir: '/var/lib/streambot' });
 });
+
+test('a data directory that cannot be created fails at once (under /proc, under a regular file), never hangs', async () => {
+  for (const dataDir of ['/proc/streambot-x/data', '/etc/hostname/data']) {
+    await assert.rejects(openStore({ dataDir, logger, sweepIntervalMs: 0 }), (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '') || /streambot-x|hostname/.test(String((err as Error).message)), dataDir);
+  }
+});

@@ -3,7 +3,7 @@
 // for another's lock instead of failing at once.
 
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { BufferedStore } from '../buffered-store.ts';
 import type { CounterBatch } from '../counter-buffer.ts';
@@ -35,8 +35,25 @@ const VISIBLE = '(expires_at IS NULL OR expires_at > @now)';
 
 export function sqlitePath(dataDir: string): string {
   if (dataDir === ':memory:') return ':memory:';
-  mkdirSync(dataDir, { recursive: true });
+  mkdirLevels(dataDir);
   return join(dataDir, 'streambot.db');
+}
+
+/**
+ * mkdir -p one level at a time. Not mkdirSync({ recursive: true }): under a parent that exists but refuses children
+ * with ENOENT (/proc, a dangling symlink) Node 20's recursive mkdir loops forever instead of failing.
+ */
+function mkdirLevels(dir: string): void {
+  const full = resolve(dir);
+  const levels: string[] = [];
+  for (let d = full; d !== dirname(d); d = dirname(d)) levels.unshift(d);
+  for (const level of levels) {
+    try {
+      mkdirSync(level);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
 }
 
 export class SqliteStore extends BufferedStore implements Store {
