@@ -29,6 +29,7 @@ let app;
 try {
   app = await startApp(config, { logger, sandbox: checked.sandbox });
 } catch (err) {
+  if (err instanceof ConfigError) refuseToStart(err);
   logger.fatal({ err }, 'StreamBot could not start');
   process.exit(1);
 }

@@ -5,6 +5,8 @@ import { openStore, type Store } from '../store/index.ts';
 import { createSupervisor, type Supervisor } from '../../actors/supervisor/index.ts';
 import { createHttpServer, type HttpServer } from '../http/index.ts';
 import { LogChannelSource } from './file-source.ts';
+import { startUsageAccounting } from './usage-accounting.ts';
+import { checkLogChannel } from './log-channel-check.ts';
 import { configureReadAhead } from '../streaming/index.ts';
 import type { AppConfig } from './config.ts';
 import type { SandboxEndpoint } from '../sandbox/client.ts';
@@ -44,7 +46,7 @@ export interface StartOptions {
 
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
-  const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
+  const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, flushIntervalMs: config.usageFlushMs, logger: logger.child({ component: 'store' }) });
   const sandbox = opts.sandbox ?? (config.sandboxUrl ? await sandboxEndpoint(config.sandboxUrl) : undefined);
   const specs: TelegramSessionSpec[] = [];
   for (const [i, botToken] of config.botTokens.entries()) {
@@ -69,6 +71,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   });
   try {
     await supervisor.ready();
+    await checkLogChannel(supervisor, config.logChannel);
   } catch (err) {
     await supervisor.stop();
     await store.close();
@@ -76,38 +79,39 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   }
   configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
   const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks, idleMs: READ_AHEAD_IDLE_MS } });
-  const http = await createHttpServer({
-    source,
-    host: config.host,
-    port: config.port,
-    maxStreams: config.maxStreams,
-    maxStreamsPerIp: config.maxStreamsPerIp,
-    headersTimeoutMs: config.headersTimeoutMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    // Unhealthy once no session could serve for a while, so a process manager restarts what cannot heal itself.
-    health: () => {
-      const h = supervisor.health(config.healthNoSessionMs);
-      return { ok: h.ok, detail: { sessions: h.sessions, healthy: h.healthy, lastHealthyAt: new Date(h.lastHealthyAt).toISOString() } };
-    },
-    logger: logger.child({ component: 'http' }),
-    // Counted when the response is over, with the bytes actually sent (an aborted stream counts what left, no more).
-    onResponseEnd: (outcome) => {
-      if (!outcome.info || outcome.bytesSent === 0) return;
-      const owner = source.ownerOf(outcome.info);
-      store.recordBytes(owner ?? null, outcome.bytesSent);
-      // One download or play per response that starts at the first byte; players' later seeks are not new plays.
-      if (owner !== undefined && outcome.firstByte === 0) {
-        const count = outcome.disposition === 'attachment' ? store.incrementDownloads(outcome.info.id) : store.incrementStreams(outcome.info.id);
-        count.catch((err) => logger.warn({ err }, 'could not count a download'));
-      }
-    },
-  });
+  // Bytes are charged as they leave, block by block, so usage moves during a long stream and a crash loses at most
+  // one flush interval of it.
+  const stopUsage = startUsageAccounting({ store, source, logger: logger.child({ component: 'usage' }) });
+  let http: HttpServer;
+  try {
+    http = await createHttpServer({
+      source,
+      host: config.host,
+      port: config.port,
+      maxStreams: config.maxStreams,
+      maxStreamsPerIp: config.maxStreamsPerIp,
+      headersTimeoutMs: config.headersTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      // Unhealthy once no session could serve for a while, so a process manager restarts what cannot heal itself.
+      health: () => {
+        const h = supervisor.health(config.healthNoSessionMs);
+        return { ok: h.ok, detail: { sessions: h.sessions, healthy: h.healthy, lastHealthyAt: new Date(h.lastHealthyAt).toISOString() } };
+      },
+      logger: logger.child({ component: 'http' }),
+    });
+  } catch (err) {
+    stopUsage();
+    await supervisor.stop();
+    await store.close();
+    throw err;
+  }
   logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox) }, 'StreamBot is serving');
   let closing: Promise<void> | undefined;
   return {
     config, store, supervisor, http, logger,
     close: () => (closing ??= (async () => {
       await http.close();
+      stopUsage();
       await supervisor.stop();
       await store.close();
     })()),

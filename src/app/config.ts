@@ -270,7 +270,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     readAheadMaxBytes: check(() => int(env, 'READ_AHEAD_MAX_MB', 256, 8, 65536), 256) * 1024 * 1024,
     maxStreams: check(() => int(env, 'MAX_STREAMS', 256, 1, 100000), 256),
     maxStreamsPerIp: check(() => int(env, 'MAX_STREAMS_PER_IP', 16, 1, 100000), 16),
-    idleTimeoutMs: check(() => int(env, 'HTTP_IDLE_TIMEOUT_MS', 10000, 1000, 10000), 10000),
+    idleTimeoutMs: check(() => int(env, 'HTTP_IDLE_TIMEOUT_MS', 10000, 1000, 300000), 10000),
     sessionSlots: check(() => int(env, 'SESSION_SLOTS', 4, 1, 64), 4),
     stallTimeoutMs: seconds('STALL_TIMEOUT_SECONDS', 90, 5, 3600),
     headersTimeoutMs: seconds('HEADERS_TIMEOUT_SECONDS', 8, 1, 60),
