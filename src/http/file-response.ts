@@ -8,6 +8,7 @@ import { BodyWriter, type WriteCounters } from './body-writer.ts';
 import { contentDisposition, type DispositionType } from './content-disposition.ts';
 import { hasResponseSubscribers, nextResponseId, publishResponseEvent } from './diagnostics.ts';
 import { HttpError, sourceFailed, sourceLength } from './errors.ts';
+import { responseEnded, responseInFlight } from './front-hook.ts';
 import { contentType, formatEtag, ifNoneMatchMatches, ifRangeMatches } from './headers.ts';
 import type { HttpLogger } from './logger.ts';
 import { planMultipart } from './multipart.ts';
@@ -97,6 +98,8 @@ export class FileResponse {
   /** Body bytes already published as 'bytes' events. */
   #published = 0;
   #started = false;
+  /** Holds pipelined requests of this connection until this response is over (src/http/front-hook.ts). */
+  readonly #frontToken = responseInFlight();
   /** Settles when the request is over, however it ended; never rejects. */
   readonly settled: Promise<void>;
 
@@ -433,6 +436,7 @@ export class FileResponse {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    responseEnded(this.#frontToken);
     this.#clearHeadersTimer();
     this.#closeStream();
     this.#writer?.abort(); // no-op after a complete body; releases the timer on any other path
