@@ -29,9 +29,6 @@ async function sandboxEndpoint(url: string): Promise<SandboxEndpoint> {
   return ((await res.json()) as { result: SandboxEndpoint }).result;
 }
 
-// A stream whose client has not pulled for this long gives its read-ahead back to the others (refetched on demand).
-const READ_AHEAD_IDLE_MS = 15_000;
-
 const sessionKey = (token: string) => `bot:${token.split(':')[0]}`;
 
 export interface StartOptions {
@@ -78,7 +75,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     throw err;
   }
   configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
-  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks, idleMs: READ_AHEAD_IDLE_MS } });
+  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks } });
   // Bytes are charged as they leave, block by block, so usage moves during a long stream and a crash loses at most
   // one flush interval of it.
   const stopUsage = startUsageAccounting({ store, source, logger: logger.child({ component: 'usage' }) });
