@@ -180,16 +180,17 @@ function backgroundDownloads(urls: string[]) {
   const start = (url: string) => {
     const c = spawn('curl', ['-sS', '-o', '/dev/null', url], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    c.stderr!.on('data', (d) => (err += d));
+    c.stderr?.on('data', (d) => (err += d));
+    c.on('error', (e) => (err += e.message));
     children.add(c);
-    c.on('exit', (code) => {
+    c.on('close', (code) => {
       children.delete(c);
       if (!running) return;
-      if (code !== 0) {
-        failures++;
-        console.error(`download of ${url} failed (curl exit ${code}): ${err.trim()}`);
-      }
-      start(url);
+      if (code === 0) return start(url);
+      failures++;
+      console.error(`download of ${url} failed (curl exit ${code}): ${err.trim()}`);
+      // A failing server must not turn this into a fork loop.
+      setTimeout(() => running && start(url), 1000).unref();
     });
   };
   urls.forEach(start);
@@ -276,6 +277,10 @@ let appProc: ChildProcess | undefined;
 let gramjs: TelegramClient | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'streambot-seek-'));
 let exitCode = 0;
+// Whatever ends this process, the sandbox and StreamBot do not outlive it.
+process.on('exit', () => {
+  for (const c of [sandboxProc, appProc]) if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
 
 try {
   const first = await new Promise<string>((ok, fail) => {
@@ -411,6 +416,7 @@ try {
       }
     };
     for (let i = 0; i < seeks; i++) {
+      if (appProc.exitCode !== null || appProc.signalCode !== null) await appExit;
       await seek(cold, coldTotal, pick());
       try {
         block.push(await timedGetFile(doc, pick()));
@@ -481,7 +487,12 @@ try {
   const resultsDir = join(repoRoot, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const outPath = join(resultsDir, `seek-latency-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  let head: string | null = null;
+  try {
+    head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // a copy outside git (git archive): the commit is the caller's to note
+  }
   writeFileSync(outPath, JSON.stringify({
     bench: 'seek-latency', date: new Date().toISOString(), commit: head, quick, cores: cpus().length, cpuModel: cpus()[0]?.model,
     sessions, seeks, seekBytes: SEEK_BYTES, seekFileMiB: seekMiB, downloads, downloadFileMiB: loadMiB, longReadBytes: LONG_READ_BYTES, seed: values.seed,
