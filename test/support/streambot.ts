@@ -30,6 +30,8 @@ export async function startHarness(opts: { sessions?: number; env?: Record<strin
     BIND_ADDRESS: '127.0.0.1',
     DATA_DIR: ':memory:',
     ALLOW_MESSAGE_IDS: '1',
+    // A busy CI machine can be slow to produce first bytes; the 503-on-stall answer has its own tests (test/http-headers-timeout.test.ts).
+    HEADERS_TIMEOUT_SECONDS: '60',
     ...opts.env,
   });
   const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 100, maxMs: 1000, failedBaseMs: 500, failedMaxMs: 2000 } }, workerEntry: opts.workerEntry, sessionSpecExtra: opts.specExtra });
