@@ -42,7 +42,7 @@ test('4 sessions each capped at c, one stream: its blocks spread over every sess
   const violations: string[] = [];
   let samples = 0;
   // What the scheduler did, sampled between tasks (dispatch runs to completion within one): whenever a job waits,
-  // every ready session runs all the jobs read-ahead may place on it (its slots but the one kept for urgent jobs).
+  // every ready session runs all the jobs read-ahead may place on it (its slots but the one kept for blocks someone waits on).
   const sampler = setInterval(() => {
     samples++;
     const stats = h.app.supervisor.stats();

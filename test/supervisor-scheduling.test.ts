@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { startCluster, waitFor, FAKE_ENTRY, type Cluster } from './fixtures/fake-cluster.ts';
 import { Slot, FailKind } from './fixtures/fake-session-control.ts';
-import { createSupervisor } from '../actors/supervisor/index.ts';
+import { createSupervisor, Priority } from '../actors/supervisor/index.ts';
 import type { SessionWorkerEvent } from '../actors/supervisor/index.ts';
 
 const clusters: Cluster[] = [];
@@ -153,18 +153,18 @@ test('invalid options are refused with the option path', () => {
   assert.throws(() => createSupervisor({ ...base, workerEntry: '/nonexistent/worker.ts' }), { message: /options\.workerEntry/ });
 });
 
-test('a waiting consumer\'s block goes ahead of queued read-ahead, and read-ahead leaves the last slot free', async () => {
+test('a seek\'s first block goes ahead of queued read-ahead, and read-ahead leaves the last slot free', async () => {
   const c = cluster(1, { inFlightPerSession: 2, prepare: (f) => f.slow(150) });
   await c.sup.ready();
   const done: string[] = [];
   const stream = {};
   const ahead = Array.from({ length: 5 }, (_, i) =>
-    c.sup.fetchBlock(block(i * 4096), undefined, { owner: stream, urgent: () => false }).then(() => done.push(`ahead${i}`)));
+    c.sup.fetchBlock(block(i * 4096), undefined, { owner: stream, priority: () => Priority.AHEAD }).then(() => done.push(`ahead${i}`)));
   await waitFor('read-ahead running', () => c.sup.stats().inFlight === 1);
   assert.equal(c.sup.states()[0]!.inFlight, 1, 'read-ahead took one of the two slots, not both');
   assert.equal(c.sup.stats().queued, 4);
-  const seek = c.sup.fetchBlock(block(1 << 20, 2), undefined, { owner: {}, urgent: () => true }).then(() => done.push('seek'));
-  assert.equal(c.sup.states()[0]!.inFlight, 2, 'the urgent job took the free slot at once');
+  const seek = c.sup.fetchBlock(block(1 << 20, 2), undefined, { owner: {}, priority: () => Priority.FIRST }).then(() => done.push('seek'));
+  assert.equal(c.sup.states()[0]!.inFlight, 2, 'the seek\'s first block took the free slot at once');
   await Promise.all([...ahead, seek]);
   assert.ok(done.indexOf('seek') < done.indexOf('ahead1'), `only the read-ahead call already running finished before it: ${done.join(' ')}`);
 });

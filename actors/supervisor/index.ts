@@ -14,6 +14,7 @@ import type { BlockRequest, BotApi, FileMeta } from '../session/protocol.ts';
 export type { SupervisorOptions, Logger } from './options.ts';
 export type { SessionSnapshot } from './session-actor.ts';
 export type { JobHints, SchedulerStats } from './scheduler.ts';
+export { Priority } from './fair-queue.ts';
 export type { SessionStateEvent, SessionWorkerEvent } from './events.ts';
 
 export interface SupervisorStats extends SchedulerStats {

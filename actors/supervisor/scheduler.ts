@@ -6,7 +6,7 @@
 // lost DC link, a revoked bot) never fails a job while another session can still progress.
 import { SbError, isFloodWait, isSbError } from '../errors.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
-import { FairQueue } from './fair-queue.ts';
+import { FairQueue, Priority, priorityOf } from './fair-queue.ts';
 import { errorSummary } from './session-actor.ts';
 import type { SessionActor } from './session-actor.ts';
 import type { Logger } from './options.ts';
@@ -22,14 +22,16 @@ export interface SchedulerOptions {
 export interface JobHints {
   /** Jobs of one owner (one response's stream) share the sessions fairly with other owners' jobs. */
   owner?: object;
-  /** True while a consumer waits on this job; such jobs go ahead of read-ahead. Absent: always urgent. */
-  urgent?: () => boolean;
+  /** How soon the job is needed, read at every pick (see fair-queue.ts). Absent: Priority.FIRST. */
+  priority?: () => Priority;
 }
+
+export { Priority } from './fair-queue.ts';
 
 interface Job<T = unknown> {
   readonly seq: number;
   readonly owner: object;
-  readonly urgent: (() => boolean) | undefined;
+  readonly priority: (() => Priority) | undefined;
   readonly label: string;
   readonly run: (actor: SessionActor) => Promise<T>;
   readonly resolve: (value: T) => void;
@@ -112,7 +114,7 @@ export class Scheduler {
     return new Promise<T>((resolve, reject) => {
       const seq = ++this.#seq;
       const job: Job<T> = {
-        seq, owner: hints.owner ?? { seq }, urgent: hints.urgent, label, run, resolve, reject, signal, onAbort: undefined,
+        seq, owner: hints.owner ?? { seq }, priority: hints.priority, label, run, resolve, reject, signal, onAbort: undefined,
         status: 'queued', attempts: 0, failingSince: 0, sessionFaults: 0, actor: undefined, lastError: undefined, queuedAt: Date.now(), avoid: undefined,
       };
       if (signal) {
@@ -130,9 +132,9 @@ export class Scheduler {
     const now = Date.now();
     for (;;) {
       if (!this.#actors.some((a) => this.#hasRoom(a))) return;
-      const job = this.#queue.take((j, urgent) => this.#pick(j, now, urgent) !== undefined);
+      const job = this.#queue.take((j, priority) => this.#pick(j, now, priority) !== undefined);
       if (job === undefined) break;
-      this.#start(job, this.#pick(job, now, job.urgent?.() ?? true)!);
+      this.#start(job, this.#pick(job, now, priorityOf(job))!);
     }
     this.#armWake(now);
   }
@@ -160,24 +162,24 @@ export class Scheduler {
   }
 
   /**
-   * Whether `actor` can take one more job. Read-ahead leaves each session's last slot to urgent jobs, so a seek or a
-   * new response never waits for a slot behind other streams' read-ahead.
+   * Whether `actor` can take one more job. Read-ahead leaves each session's last slot to blocks someone waits on, so
+   * a seek or a new response never waits for a slot behind other streams' read-ahead.
    */
-  #hasRoom(actor: SessionActor, urgent = true): boolean {
+  #hasRoom(actor: SessionActor, priority: Priority = Priority.FIRST): boolean {
     const cap = this.#opts.inFlightPerSession;
-    const slots = urgent || cap === 1 ? cap : cap - 1;
+    const slots = priority !== Priority.AHEAD || cap === 1 ? cap : cap - 1;
     // Calls given up early (aborted) still occupy the worker; they may take a second set of slots, no more.
     return actor.available() && actor.inFlight < slots && actor.inFlight + actor.abandoned < 2 * cap;
   }
 
   /** The session for `job` now: least loaded among those with room that the job does not avoid; round-robin ties. */
-  #pick(job: Job, now: number, urgent: boolean): SessionActor | undefined {
+  #pick(job: Job, now: number, priority: Priority): SessionActor | undefined {
     const n = this.#actors.length;
     let best: SessionActor | undefined;
     let bestLoad = Infinity;
     for (let k = 0; k < n; k++) {
       const actor = this.#actors[(this.#cursor + k) % n]!;
-      if (!this.#hasRoom(actor, urgent)) continue;
+      if (!this.#hasRoom(actor, priority)) continue;
       const until = job.avoid?.get(actor.index);
       if (until !== undefined && until > now) continue;
       const load = actor.inFlight + actor.abandoned;

@@ -7,12 +7,15 @@ import { StreamingError } from './errors.ts';
 import type { BlockStream } from './types.ts';
 import type { BlockRequest } from '../../actors/session/protocol.ts';
 
-/** How a fetch competes with other streams' fetches (see the supervisor's JobHints). */
+/** How soon a block is needed: 0 the first block of a stream, 1 the block its consumer needs next, 2 read-ahead. */
+export type FetchPriority = 0 | 1 | 2;
+
+/** How a fetch competes with other streams' fetches (see the supervisor's JobHints and fair-queue.ts). */
 export interface FetchHints {
   /** One object per stream: the scheduler shares sessions fairly between owners. */
   owner: object;
-  /** True while the consumer needs this block next: it goes ahead of every stream's read-ahead. */
-  urgent: () => boolean;
+  /** Read at every scheduling decision: a read-ahead block becomes 1 when the consumer catches up with it. */
+  priority: () => FetchPriority;
 }
 
 export type BlockFetcher = (req: BlockRequest, signal: AbortSignal, hints: FetchHints) => Promise<ArrayBuffer>;
@@ -168,9 +171,9 @@ class ReadAheadStream implements BlockStream {
     this.#slots.set(index, slot);
     counters.inFlightJobs++;
     const req: BlockRequest = { chatId: this.#file.chatId, messageId: this.#file.messageId, offset: block.offset, limit: block.limit };
-    // The next block the consumer needs (a response's first block, a seek's) is urgent; deeper read-ahead is not,
-    // until the consumer catches up with it.
-    const hints: FetchHints = { owner: this, urgent: () => this.#cursor >= index };
+    // A stream's first block (a new response, a seek) goes first, then the block a consumer needs next; deeper
+    // read-ahead waits its turn until the consumer catches up with it.
+    const hints: FetchHints = { owner: this, priority: () => (this.#cursor < index ? 2 : index === 0 ? 0 : 1) };
     let job: Promise<ArrayBuffer>;
     try {
       job = this.#fetch(req, slot.controller.signal, hints);
