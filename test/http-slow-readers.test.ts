@@ -9,6 +9,7 @@ import { connectionNotsentLowats, DEFAULT_NOTSENT_LOWAT } from '../src/http/sock
 import { parseRaw, waitFor } from './support/http-client.ts';
 import { recordingLogger } from './support/http-logger.ts';
 import { MemorySource, patternBytes } from './support/http-memory-source.ts';
+import { pace } from './support/paced-reader.ts';
 
 const KiB = 1024;
 const SHORT = process.env.SHORT === '1';
@@ -31,25 +32,14 @@ function rateLimitedGet(port: number, path: string, rate: number, expectedBodyLe
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
-    let received = 0;
-    let resumeTimer: NodeJS.Timeout | null = null;
-    const startedAt = Date.now();
+    const pacer = pace(socket, rate);
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      received += chunk.length;
-      const dueAt = startedAt + (received / rate) * 1000;
-      const ahead = dueAt - Date.now();
-      if (ahead > 0) {
-        socket.pause();
-        resumeTimer = setTimeout(() => {
-          resumeTimer = null;
-          socket.resume();
-        }, ahead);
-      }
+      pacer.took(chunk.length);
     });
     socket.on('error', reject);
     socket.on('close', () => {
-      if (resumeTimer) clearTimeout(resumeTimer);
+      pacer.stop();
       const reply = parseRaw(Buffer.concat(chunks));
       resolve({ body: reply.body, status: reply.status, cutOff: reply.body.length < expectedBodyLength });
     });

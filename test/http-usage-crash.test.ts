@@ -16,6 +16,7 @@ import { SandboxControl } from '../src/sandbox/control.ts';
 import { startControlServer } from '../src/sandbox/control-http.ts';
 import { openStore } from '../src/store/index.ts';
 import { MAX_BLOCK_SIZE } from '../src/streaming/block-plan.ts';
+import { pace } from './support/paced-reader.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -55,11 +56,10 @@ function startStreamBot(env: Record<string, string>): { child: ChildProcess; por
 function pacedGet(port: number, path: string, rate: number, onProgress: (bodyBytes: number) => void): Promise<number> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    const startedAt = Date.now();
+    const pacer = pace(socket, rate);
     let raw = 0;
     let headerBytes = -1;
     let head = Buffer.alloc(0);
-    let resumeTimer: NodeJS.Timeout | null = null;
     const body = () => (headerBytes < 0 ? 0 : raw - headerBytes);
     socket.on('data', (chunk: Buffer) => {
       raw += chunk.length;
@@ -72,18 +72,11 @@ function pacedGet(port: number, path: string, rate: number, onProgress: (bodyByt
         }
       }
       onProgress(body());
-      const ahead = startedAt + (raw / rate) * 1000 - Date.now();
-      if (ahead > 0) {
-        socket.pause();
-        resumeTimer = setTimeout(() => {
-          resumeTimer = null;
-          socket.resume();
-        }, ahead);
-      }
+      pacer.took(chunk.length);
     });
     socket.on('error', () => {});
     socket.on('close', () => {
-      if (resumeTimer) clearTimeout(resumeTimer);
+      pacer.stop();
       resolve(body());
     });
     socket.write(`GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
