@@ -171,3 +171,18 @@ test('bad arguments are refused up front', () => {
   assert.throws(() => openReadAhead(fetch, { ...file, messageId: 1.5 }, 0, 99), TypeError);
   assertIdle();
 });
+
+test('slow start: a new stream fetches initialWindow blocks, one more per block taken, up to the window', async () => {
+  const f = new HeldFetcher(64 * 65536);
+  const stream = openReadAhead(f.fetch, { chatId: 'c', messageId: 4, size: f.size }, 0, f.size - 1, { window: 5, initialWindow: 2, blockSize: 65536 });
+  assert.equal(f.calls.length, 2, 'two blocks at open');
+  const requested: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    f.calls[k]!.resolve();
+    await stream.next();
+    requested.push(f.calls.length);
+  }
+  // After k + 1 blocks taken the window is min(5, 2 + k + 1): requested = taken + window.
+  assert.deepEqual(requested, [1 + 3, 2 + 4, 3 + 5, 4 + 5, 5 + 5]);
+  stream.close();
+});

@@ -75,7 +75,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     throw err;
   }
   configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
-  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks } });
+  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks, initialWindow: Math.min(2, config.readAheadBlocks) } });
   // Bytes are charged as they leave, block by block, so usage moves during a long stream and a crash loses at most
   // one flush interval of it.
   const stopUsage = startUsageAccounting({ store, source, logger: logger.child({ component: 'usage' }) });

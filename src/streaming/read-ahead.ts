@@ -29,6 +29,12 @@ export interface StreamFile {
 export interface ReadAheadOptions {
   /** Blocks kept in flight ahead of the consumer. Default 4. */
   window?: number;
+  /**
+   * Window of a new stream; it grows by one block per block the consumer takes, up to `window` (a slow start, as
+   * TCP's). A request given up after its first block (a player probing, then seeking) leaves little in flight behind
+   * it. Default: `window`.
+   */
+  initialWindow?: number;
   /** Force a block size (power of two, 4 KiB..1 MiB) instead of choosing one from the range length. */
   blockSize?: number;
   /** Budget shared with other streams. Default: the process-wide budget (configureReadAhead). */
@@ -82,6 +88,7 @@ class ReadAheadStream implements BlockStream {
   readonly #file: StreamFile;
   readonly #plan: BlockPlan;
   readonly #window: number;
+  readonly #initialWindow: number;
   readonly #budget: ByteBudget;
   readonly #idleMs: number;
   /** Next block to hand out; slots always hold a contiguous run starting here. */
@@ -94,11 +101,12 @@ class ReadAheadStream implements BlockStream {
   #closed = false;
   #error: unknown;
 
-  constructor(fetch: BlockFetcher, file: StreamFile, plan: BlockPlan, opts: Required<Pick<ReadAheadOptions, 'window' | 'idleMs'>> & { budget: ByteBudget }) {
+  constructor(fetch: BlockFetcher, file: StreamFile, plan: BlockPlan, opts: Required<Pick<ReadAheadOptions, 'window' | 'initialWindow' | 'idleMs'>> & { budget: ByteBudget }) {
     this.#fetch = fetch;
     this.#file = file;
     this.#plan = plan;
     this.#window = opts.window;
+    this.#initialWindow = Math.min(opts.initialWindow, opts.window);
     this.#budget = opts.budget;
     this.#idleMs = opts.idleMs;
     counters.openStreams++;
@@ -152,7 +160,8 @@ class ReadAheadStream implements BlockStream {
   };
 
   #pump(): void {
-    while (!this.#closed && this.#nextFetch < this.#plan.count && this.#nextFetch - this.#cursor < this.#window) {
+    const window = Math.min(this.#window, this.#initialWindow + this.#cursor);
+    while (!this.#closed && this.#nextFetch < this.#plan.count && this.#nextFetch - this.#cursor < window) {
       // The block the consumer needs next is always granted, so a stream can never wait on the others forever.
       if (!this.#budget.tryAcquire(this.#plan.blockSize, this.#slots.size === 0)) {
         if (!this.#waitingForBudget) {
@@ -271,8 +280,10 @@ export function openReadAhead(fetch: BlockFetcher, file: StreamFile, start: numb
     throw new TypeError('file must be { chatId: string, messageId: integer, size: integer }');
   }
   const plan = planBlocks(file.size, start, endInclusive, opts.blockSize);
+  const window = positiveInt('window', opts.window, DEFAULT_WINDOW);
   return new ReadAheadStream(fetch, file, plan, {
-    window: positiveInt('window', opts.window, DEFAULT_WINDOW),
+    window,
+    initialWindow: positiveInt('initialWindow', opts.initialWindow, window),
     idleMs: positiveInt('idleMs', opts.idleMs, 0, 0),
     budget: opts.budget ?? defaultBudget,
   });
