@@ -3,7 +3,7 @@
 // appearing all at once when the response ends. Also counts one download or play per response from the first byte,
 // once it has carried enough bytes to be more than a probe.
 import type { Logger } from 'pino';
-import { subscribeResponses, type ResponseBytesEvent } from '../http/diagnostics.ts';
+import { subscribeResponses, type ResponseBytesEvent } from '../http/index.ts';
 import type { FileInfo, FileSource } from '../streaming/types.ts';
 import type { Store } from '../store/index.ts';
 

@@ -4,3 +4,5 @@ export { HttpError, HttpErrorCodes, isHttpError, type HttpErrorCode } from './er
 export type { HttpLogger } from './logger.ts';
 export { isNativeUws, loadUws } from './uws.ts';
 export { fileLinks, type FileLinks } from './links.ts';
+export { RESPONSE_CHANNEL, subscribeResponses, type ResponseEvent, type ResponseStartEvent, type ResponseBytesEvent, type ResponseEndEvent } from './diagnostics.ts';
+export type { HealthState } from './server.ts';
