@@ -17,8 +17,9 @@ const READERS = 16;
 const RATE = 64 * KiB; // bytes per second each reader takes
 const SECONDS = SHORT ? 32 : 180;
 const FILE_SIZE = RATE * SECONDS;
-// Far below the time a reader at RATE needs to drain a kernel send buffer, far above the gaps between its reads.
-const IDLE_TIMEOUT_MS = 4_000;
+// The production default: far below the time a reader at RATE needs to drain a kernel send buffer (about a minute
+// for 4 MiB), and far above the gaps between its reads even when a busy CI machine delays timers by seconds.
+const IDLE_TIMEOUT_MS = 10_000;
 
 interface ReaderResult {
   body: Buffer;
