@@ -9,6 +9,9 @@ import { SbError, deserializeError } from '../errors.ts';
 import type { BotApi, SessionApi, SessionState } from '../session/protocol.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { SessionWorkerData } from '../session/worker-side.ts';
+import { errorSummary, type SessionSnapshot } from './snapshot.ts';
+
+export { errorSummary, type SessionSnapshot } from './snapshot.ts';
 
 const SHIM = new URL('../worker-shim.mjs', import.meta.url);
 
@@ -28,29 +31,6 @@ export interface ActorHooks {
   onLinkUp(actor: SessionActor): void;
 }
 
-export interface SessionSnapshot {
-  index: number;
-  state: SessionState;
-  /** Epoch ms when the flood wait ends (state 'flood-wait'). */
-  floodUntil?: number;
-  /** Epoch ms of the next start attempt (states 'restarting' and 'failed'). */
-  retryAt?: number;
-  /** Scheduler calls (fetchBlock/resolveFile) running on this session. */
-  inFlight: number;
-  /** Calls given up by their job (aborted) that the worker is still running. */
-  abandoned: number;
-  /** DCs the session's worker reports it cannot reach right now. */
-  linksDown: number[];
-  /** Epoch ms of the last job this session completed (0: none yet). */
-  lastProgressAt: number;
-  /** Jobs this session has completed since the supervisor started (across restarts). */
-  completed: number;
-  /** Restarts inside the current restart window. */
-  restarts: number;
-  botId?: string;
-  username?: string;
-  lastError?: { code?: string; message: string };
-}
 
 export class SessionActor {
   readonly index: number;
@@ -398,9 +378,4 @@ export class SessionActor {
     this.state = next;
     this.#hooks.onState(this, previous, undefined);
   }
-}
-
-export function errorSummary(err: Error): { code?: string; message: string } {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? { code, message: err.message } : { message: err.message };
 }
