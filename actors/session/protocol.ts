@@ -16,6 +16,9 @@ export interface FileLocation {
   dcId: number;
 }
 
+/** How Telegram presents a file: the media kinds a user can send a bot. */
+export type MediaKind = 'document' | 'video' | 'audio' | 'voice' | 'photo' | 'animation' | 'video_note' | 'sticker';
+
 export interface FileMeta {
   chatId: string;
   messageId: number;
@@ -25,6 +28,8 @@ export interface FileMeta {
   /** Unique per stored document; used for ETags. */
   uniqueId: string;
   isVideo: boolean;
+  /** Absent on metadata from before kinds were told apart; read it as 'document'. */
+  kind?: MediaKind;
   duration?: number;
   width?: number;
   height?: number;
@@ -66,6 +71,8 @@ export interface OutgoingMessage {
   buttons?: InlineButton[][];
   /** Telegram's HTML subset. */
   html?: boolean;
+  /** Answer to this message of the same chat. */
+  replyTo?: number;
 }
 
 /**
@@ -77,10 +84,20 @@ export interface BotApi {
   editMessage(chatId: string, messageId: number, text: string, buttons?: InlineButton[][] | null): Promise<void>;
   /** Forwards a user's message (its file) into a channel; resolves the new message and its file. */
   forwardToChannel(fromChatId: string, messageId: number, channelId: string): Promise<{ messageId: number; file?: FileMeta }>;
+  /**
+   * Copies a user's file into a channel as a new message without a forward header (messages.sendMedia with the
+   * input document or photo, as Telegram clients "send as copy"), with `caption` as its text; resolves the new
+   * message and its file as this bot sees it.
+   */
+  copyToChannel(fromChatId: string, messageId: number, channelId: string, caption?: string): Promise<{ messageId: number; file?: FileMeta }>;
+  /** Sends a copy of any message (text or media, with its text) to another chat: broadcasts. */
+  copyMessage(fromChatId: string, messageId: number, toChatId: string): Promise<{ messageId: number }>;
   answerCallback(queryId: string, text?: string, alert?: boolean): Promise<void>;
   /** Force-subscribe check: the user's membership of a channel the bot administers. */
   channelMembership(channelId: string, userId: string): Promise<'member' | 'admin' | 'creator' | 'none'>;
   setCommands(commands: { command: string; description: string }[]): Promise<void>;
+  /** A link users can open to join a channel: https://t.me/<username> for a public one, else an invite link. */
+  channelInviteLink(channelId: string): Promise<string>;
 }
 
 /** What the main thread gives each session worker (workerData.session). The token and session string are secrets. */
@@ -94,7 +111,20 @@ export interface TelegramSessionSpec {
   sandbox?: import('../../src/sandbox/client.ts').SandboxEndpoint;
   /** Only this session receives bot updates (the primary bot); the others only download. */
   receiveUpdates?: boolean;
+  /** Where the last run stopped reading updates; missed ones are fetched with updates.getDifference at start. */
+  updatesState?: UpdatesState;
 }
+
+/** The client's position in its update sequence (core.telegram.org/api/updates). */
+export interface UpdatesState {
+  pts: number;
+  qts: number;
+  date: number;
+  seq: number;
+}
+
+/** What a user sent besides text or a file: each gets its own short answer. */
+export type OtherContent = 'sticker' | 'contact' | 'location' | 'poll' | 'dice' | 'game' | 'other';
 
 /** A bot update, reduced to plain data on the worker so the main thread never needs gramjs. */
 export type BotUpdate =
@@ -105,8 +135,25 @@ export type BotUpdate =
       fromId?: string;
       fromUsername?: string;
       fromFirstName?: string;
+      /** The sender is a bot (or the message is our own). */
+      fromBot?: boolean;
+      /** Unix seconds. */
+      date: number;
+      /** Message text or media caption. */
       text: string;
+      /** A file the user sent (the largest size of a photo), with its kind. */
       file?: Omit<FileMeta, 'chatId' | 'messageId'>;
+      /** Present on the messages of one album (same value on each). */
+      groupedId?: string;
+      /** Set when the message carries neither text nor a file StreamBot serves. */
+      other?: OtherContent;
+      /**
+       * The message this one answers. For commands (text starting with "/") the worker also reads the replied
+       * message: who sent it, whose message it forwards, and its text (an admin's /ban as a reply).
+       */
+      replyTo?: { messageId: number; fromId?: string; forwardFromId?: string; text?: string };
+      /** Fetched through updates.getDifference after a restart rather than pushed live. */
+      missed?: boolean;
     }
   | { kind: 'callback'; queryId: string; fromId: string; chatId: string; messageId: number; data: string };
 
@@ -114,10 +161,12 @@ export type BotUpdate =
  * Events a session worker posts to the supervisor:
  * - 'session': the saved form changed (login, a newly authorized DC); keep it for the next start.
  * - 'update': a bot update (primary session only).
+ * - 'updates-state': the update sequence moved (posted at most every few seconds); keep it for the next start.
  * - 'link': the connection to a DC (the home DC or a download DC) was lost ('down') or is back ('up'). Posted on
  *   every change only; while a DC is down, calls needing it fail at once with DC_UNREACHABLE.
  */
 export type SessionEvent =
   | { type: 'session'; session: string }
   | { type: 'update'; update: BotUpdate }
-  | { type: 'link'; state: 'down' | 'up'; dcId: number };
+  | { type: 'link'; state: 'down' | 'up'; dcId: number }
+  | { type: 'updates-state'; state: UpdatesState };
