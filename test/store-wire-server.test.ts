@@ -26,8 +26,17 @@ test('an unimplemented command answers ok:0 CommandNotFound', async () => {
   });
 });
 
-test('unsupported update forms are refused, not approximated', async () => {
-  await assert.rejects(client.db('x').collection('c').updateOne({}, [{ $set: { a: 1 } }], { upsert: true }), /pipeline updates are not supported/);
+test('update pipelines run on one document, upserts included; stages MongoDB refuses there are refused', async () => {
+  const c = client.db('x').collection<{ _id: string; list?: number[]; big?: boolean }>('pipelines');
+  const push = [
+    { $set: { list: { $concatArrays: [{ $ifNull: ['$list', []] }, [7]] } } },
+    { $set: { big: { $gt: [{ $size: '$list' }, 1] } } },
+  ];
+  assert.deepEqual(await c.findOneAndUpdate({ _id: 'p' }, push, { upsert: true, returnDocument: 'after' }), { _id: 'p', list: [7], big: false });
+  assert.deepEqual(await c.findOneAndUpdate({ _id: 'p' }, push, { returnDocument: 'after' }), { _id: 'p', list: [7, 7], big: true });
+  await assert.rejects(c.updateOne({ _id: 'p' }, [{ $match: { big: true } }]), /\$match is not allowed to be used within an update/);
+  await assert.rejects(c.updateOne({ _id: 'p' }, [{ $set: { _id: 'q' } }]), /immutable field '_id'/);
+  assert.deepEqual(await c.findOne({ _id: 'p' }), { _id: 'p', list: [7, 7], big: true });
 });
 
 test('unique indexes are enforced and data survives stop/start on the same port', async () => {

@@ -7,6 +7,9 @@ import type { MongoClientOptions } from 'mongodb';
 
 export type BackendName = 'sqlite' | 'mongodb';
 
+/** Why the bot cannot message a user: they blocked it, or their account was deleted. */
+export type UnreachableReason = 'blocked' | 'deactivated';
+
 export interface UserRecord {
   userId: number;
   username: string | null;
@@ -17,6 +20,8 @@ export interface UserRecord {
   bandwidthUsed: number;
   filesShared: number;
   isBanned: boolean;
+  /** Set when a message to the user failed for good; cleared when the user writes to the bot again. */
+  unreachable: UnreachableReason | null;
 }
 
 /** What a Telegram update tells us about a user. `undefined` keeps the stored value, `null` clears it. */
@@ -86,6 +91,19 @@ export interface WindowHit {
   resetAt: Date;
 }
 
+export interface SlidingWindowHit {
+  /** A slot was taken. */
+  allowed: boolean;
+  /** Entries in the window after this call (taken ones only; refusals are not stored). */
+  count: number;
+  limit: number;
+  /** When a refused caller may try again: the moment enough old entries have left the window for one slot to be
+   *  free (the oldest one, unless the limit was lowered); null when allowed. */
+  retryAt: Date | null;
+  /** The taken entry's time, to pass to releaseSlidingWindow; null when refused. */
+  takenAt: Date | null;
+}
+
 export interface StoreHealth {
   backend: BackendName;
   /** True while the database is unreachable and the store serves known records and counters from memory. */
@@ -99,6 +117,23 @@ export interface StoreHealth {
 export interface SweepResult {
   files: number;
   rateWindows: number;
+  /** Expired sliding-window records removed: entries on SQLite, keys whose every entry expired on MongoDB. */
+  slidingWindows: number;
+}
+
+export interface UserFilter {
+  banned?: boolean;
+  /** true: only users marked unreachable; false: only reachable ones. */
+  unreachable?: boolean;
+}
+
+export interface UserIdOptions {
+  /** Banned users are skipped unless true. */
+  includeBanned?: boolean;
+  /** Users marked unreachable are skipped unless true. */
+  includeUnreachable?: boolean;
+  /** Ids fetched per round trip, 1..1000 (default 500). */
+  pageSize?: number;
 }
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -107,16 +142,20 @@ export interface Store {
   readonly backend: BackendName;
 
   // Users
-  /** Called on every incoming message: creates the user (join date = now) or refreshes names and last_active. */
+  /** Called on every incoming message: creates the user (join date = now) or refreshes names and last_active, and
+   *  clears `unreachable` (the user wrote to the bot again). */
   upsertUser(profile: UserProfile): Promise<UserRecord>;
   getUser(userId: number): Promise<UserRecord | null>;
   /** Resolves false when the user is unknown. */
   setBanned(userId: number, banned: boolean): Promise<boolean>;
   /** Ordered by user id. */
   listUsers(page?: PageRequest): Promise<Page<UserRecord>>;
-  countUsers(filter?: { banned?: boolean }): Promise<number>;
-  /** Every user id in ascending order, fetched page by page (for broadcasts). Banned users are skipped by default. */
-  userIds(options?: { includeBanned?: boolean; pageSize?: number }): AsyncIterable<number>;
+  /** Resolves false when the user is unknown. null marks the user reachable again. */
+  setUnreachable(userId: number, reason: UnreachableReason | null): Promise<boolean>;
+  countUsers(filter?: UserFilter): Promise<number>;
+  /** Every user id in ascending order, fetched page by page (for broadcasts). Banned and unreachable users are
+   *  skipped by default. */
+  userIds(options?: UserIdOptions): AsyncIterable<number>;
 
   // Files
   /** Rejects with SB_ERR_STORE_DUPLICATE_FILE when messageId is already registered,
@@ -126,8 +165,11 @@ export interface Store {
    *  A malformed public id resolves null (ids come from URLs). */
   getFile(id: string): Promise<FileRecord | null>;
   getFileByMessageId(messageId: number): Promise<FileRecord | null>;
-  /** Newest first; expired files are left out. */
+  /** Newest first; expired files are left out. A nextCursor is at most 40 ASCII characters, so it fits in
+   *  Telegram callback data (64 bytes) with a prefix. */
   listFilesByUser(userId: number, page?: PageRequest): Promise<Page<FileRecord>>;
+  /** Files not expired (revoked ones included), of one user or of everyone. */
+  countFiles(filter?: { userId?: number }): Promise<number>;
   /** Resolves false when the file is unknown or expired. */
   revokeFile(id: string): Promise<boolean>;
   deleteFile(id: string): Promise<boolean>;
@@ -150,6 +192,15 @@ export interface Store {
    *  instances sharing the database. */
   hitWindow(key: string, windowMs: number, limit: number): Promise<WindowHit>;
 
+  /** Sliding window: takes one slot for `key` if fewer than `limit` entries are younger than windowMs (an entry
+   *  taken exactly windowMs ago is outside). Atomic across instances sharing the database. */
+  takeSlidingWindow(key: string, windowMs: number, limit: number): Promise<SlidingWindowHit>;
+  /** Gives back one slot taken at `takenAt` (the work it paid for failed). Resolves false when none matched.
+   *  Entries sharing a millisecond are released one at a time. */
+  releaseSlidingWindow(key: string, takenAt: Date): Promise<boolean>;
+  /** Entries in the window now, without taking one (for /stats and messages). */
+  peekSlidingWindow(key: string, windowMs: number, limit: number): Promise<Omit<SlidingWindowHit, 'takenAt'>>;
+
   // Sessions (secret: never log them)
   getSession(botId: string): Promise<string | null>;
   saveSession(botId: string, session: string): Promise<void>;
@@ -160,7 +211,8 @@ export interface Store {
   setSetting(key: string, value: JsonValue): Promise<void>;
 
   // Maintenance
-  /** Deletes expired files and finished rate windows (MongoDB also does this with TTL indexes). */
+  /** Deletes expired files, finished rate windows and expired sliding-window entries (MongoDB also does this with
+   *  TTL indexes). */
   sweepExpired(): Promise<SweepResult>;
   health(): StoreHealth;
   /** Flushes buffered counters and closes the connection. Idempotent. */

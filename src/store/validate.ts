@@ -69,6 +69,12 @@ export function checkNewFile(file: NewFile): Required<NewFile> {
   };
 }
 
+export function checkUnreachable(value: unknown): void {
+  if (value !== null && value !== 'blocked' && value !== 'deactivated') {
+    throw invalidArgument('reason', "'blocked', 'deactivated' or null", value);
+  }
+}
+
 export function checkWindow(key: unknown, windowMs: unknown, limit: unknown): void {
   checkKey(key, 'key', 512);
   if (typeof windowMs !== 'number' || !Number.isSafeInteger(windowMs) || windowMs <= 0) {

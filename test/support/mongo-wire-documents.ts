@@ -2,7 +2,7 @@
 // and upsert through mingo, unique-index checks, projection, copies that never share objects with a request).
 
 import { BSON, ObjectId, type Document } from 'bson';
-import { Query, update as applyUpdate } from 'mingo';
+import { Aggregator, Query, update as applyUpdate } from 'mingo';
 
 export interface IndexSpec {
   name: string;
@@ -23,12 +23,17 @@ export class CommandError extends Error {
   }
 }
 
-// Update semantics: which documents (mingo query), how they change (mingo updater). $setOnInsert is the one
-// operator mingo's updater does not know, so it is applied here: as $set when inserting, dropped otherwise.
+// Update semantics: which documents (mingo query), how they change (mingo updater, or mingo's aggregation for an
+// update pipeline). $setOnInsert is the one operator mingo's updater does not know, so it is applied here: as $set
+// when inserting, dropped otherwise.
 
-export function updateDocs(coll: Collection, q: Document, u: Document, opts: { multi: boolean; upsert: boolean; sort?: Document }) {
-  if (Array.isArray(u)) throw new CommandError(115, 'CommandNotSupported', 'pipeline updates are not supported by the test wire server');
-  const isReplacement = !Object.keys(u).some((k) => k.startsWith('$'));
+// The stages MongoDB accepts in an update pipeline.
+// https://www.mongodb.com/docs/manual/tutorial/update-documents-with-aggregation-pipeline/
+const PIPELINE_UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+export function updateDocs(coll: Collection, q: Document, u: Document | Document[], opts: { multi: boolean; upsert: boolean; sort?: Document }) {
+  if (Array.isArray(u)) checkUpdatePipeline(u);
+  const isReplacement = !Array.isArray(u) && !Object.keys(u).some((k) => k.startsWith('$'));
   const query = new Query(q, {});
   let targets = coll.docs.filter((d) => query.test(d));
   if (opts.sort && targets.length > 1) targets = new Query({}, {}).find(targets).sort(opts.sort).all() as Document[];
@@ -36,8 +41,10 @@ export function updateDocs(coll: Collection, q: Document, u: Document, opts: { m
 
   if (targets.length === 0) {
     if (!opts.upsert) return { matched: 0, modified: 0, before: null, after: null, upsertedId: undefined };
-    const doc = isReplacement ? { ...equalityFields(q), ...clone(u) } : equalityFields(q);
-    if (!isReplacement) {
+    let doc = isReplacement ? { ...equalityFields(q), ...clone(u) } : equalityFields(q);
+    if (Array.isArray(u)) {
+      doc = runPipeline(doc, u);
+    } else if (!isReplacement) {
       const { $setOnInsert, ...rest } = u;
       modify(doc, { ...rest, $set: { ...rest.$set, ...$setOnInsert } });
     }
@@ -53,8 +60,10 @@ export function updateDocs(coll: Collection, q: Document, u: Document, opts: { m
   let after: Document | null = null;
   for (const target of targets) {
     before ??= clone(target);
-    const next = isReplacement ? { _id: target._id, ...clone(u) } : clone(target);
-    if (!isReplacement) {
+    let next = isReplacement ? { _id: target._id, ...clone(u) } : clone(target);
+    if (Array.isArray(u)) {
+      next = runPipeline(next, u);
+    } else if (!isReplacement) {
       const { $setOnInsert: _ignored, ...rest } = u;
       modify(next, rest);
     }
@@ -72,6 +81,22 @@ export function updateDocs(coll: Collection, q: Document, u: Document, opts: { m
     after ??= clone(target);
   }
   return { matched: targets.length, modified, before, after, upsertedId: undefined };
+}
+
+function checkUpdatePipeline(stages: Document[]): void {
+  for (const stage of stages) {
+    const op = Object.keys(stage)[0] ?? '';
+    if (!PIPELINE_UPDATE_STAGES.has(op)) {
+      throw new CommandError(72, 'InvalidOptions', `${op || 'an empty stage'} is not allowed to be used within an update`);
+    }
+  }
+}
+
+/** One document through an update pipeline; variables such as $$NOW are not provided, so a test using one fails. */
+function runPipeline(doc: Document, stages: Document[]): Document {
+  const out = new Aggregator(stages, {}).run([clone(doc)])[0] as Document | undefined;
+  if (!out) throw new CommandError(1, 'InternalError', 'the update pipeline produced no document');
+  return clone(out);
 }
 
 function modify(doc: Document, modifier: Document): void {

@@ -2,6 +2,7 @@
 // (users, files, bandwidth_usage) so an existing database keeps working.
 
 import type { Db, IndexDescription } from 'mongodb';
+import type { UnreachableReason } from '../types.ts';
 
 export interface UserDoc {
   user_id: number;
@@ -12,6 +13,8 @@ export interface UserDoc {
   bandwidth_used: number;
   files_shared: number;
   is_banned: boolean;
+  /** Absent on documents written before it existed: read as null. */
+  unreachable?: UnreachableReason | null;
 }
 
 export interface FileDoc {
@@ -50,6 +53,17 @@ export interface RateWindowDoc {
   expires_at: Date;
 }
 
+export interface SlidingWindowDoc {
+  /** The window's key: one document per key, so a take is one atomic findOneAndUpdate. */
+  _id: string;
+  /** When each slot was taken; entries older than the window stay until the next take or release drops them. */
+  entries: Date[];
+  /** Whether the last take got a slot: set by the same update that decides it. */
+  taken: boolean;
+  /** When the newest entry leaves its window, for the TTL index. */
+  expires_at: Date;
+}
+
 export interface SessionDoc {
   _id: string;
   session: string;
@@ -71,6 +85,7 @@ export function collections(db: Db) {
     files: db.collection<FileDoc>('files'),
     bandwidth: db.collection<BandwidthDoc>('bandwidth_usage'),
     rateWindows: db.collection<RateWindowDoc>('rate_limits'),
+    slidingWindows: db.collection<SlidingWindowDoc>('sliding_windows'),
     sessions: db.collection<SessionDoc>('sessions'),
     settings: db.collection<SettingDoc>('settings'),
   };
@@ -88,6 +103,7 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   ],
   bandwidth: [{ key: { month: 1, user_id: 1 }, name: 'bandwidth_by_month_user' }],
   rateWindows: [{ key: { expires_at: 1 }, name: 'rate_limits_ttl', expireAfterSeconds: 0 }],
+  slidingWindows: [{ key: { expires_at: 1 }, name: 'sliding_windows_ttl', expireAfterSeconds: 0 }],
   sessions: [],
   settings: [],
 };

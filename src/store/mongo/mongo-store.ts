@@ -7,19 +7,20 @@ import { duplicateFile, invalidArgument } from '../errors.ts';
 import { isPublicId, newPublicId } from '../link-ids.ts';
 import { iterateUserIds } from '../shared.ts';
 import type {
-  FileRecord, JsonValue, NewFile, Page, PageRequest, Store, StoreConfig, SweepResult, UserProfile, UserRecord,
+  FileRecord, JsonValue, NewFile, Page, PageRequest, Store, StoreConfig, SweepResult, UnreachableReason, UserFilter,
+  UserIdOptions, UserProfile, UserRecord,
 } from '../types.ts';
 import {
-  checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUserId,
+  checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUnreachable, checkUserId,
   decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, pageLimit,
 } from '../validate.ts';
 import { ensureIndexes, type FileDoc, type UserDoc } from './collections.ts';
 import { connectMongo } from './connect.ts';
-import { MongoCounterStore } from './counters.ts';
 import { newFileFields, userUpsert } from './records.ts';
+import { MongoSlidingWindowStore } from './sliding-windows.ts';
 import { isDuplicateKey, safeMessage } from './transient.ts';
 
-export class MongoStore extends MongoCounterStore implements Store {
+export class MongoStore extends MongoSlidingWindowStore implements Store {
   readonly backend = 'mongodb' as const;
 
   private constructor(client: MongoClient, config: StoreConfig) {
@@ -86,16 +87,30 @@ export class MongoStore extends MongoCounterStore implements Store {
     return { items, nextCursor: docs.length > limit ? encodeUserCursor(items[items.length - 1]!.userId) : null };
   }
 
-  async countUsers(filter?: { banned?: boolean }): Promise<number> {
-    const query: Filter<UserDoc> = filter?.banned === undefined ? {} : filter.banned ? { is_banned: true } : { is_banned: { $ne: true } };
+  async setUnreachable(userId: number, reason: UnreachableReason | null): Promise<boolean> {
+    checkUserId(userId);
+    checkUnreachable(reason);
+    const res = await this.call('marking a user unreachable', () =>
+      this.c.users.updateOne({ user_id: userId }, { $set: { unreachable: reason } }), { idempotent: true });
+    const cached = this.cache.users.get(userId);
+    if (cached) cached.unreachable = reason;
+    return res.matchedCount > 0;
+  }
+
+  async countUsers(filter?: UserFilter): Promise<number> {
+    const query: Filter<UserDoc> = {};
+    if (filter?.banned !== undefined) query.is_banned = filter.banned ? true : { $ne: true };
+    // { unreachable: null } also matches documents written before the field existed.
+    if (filter?.unreachable !== undefined) query.unreachable = filter.unreachable ? { $ne: null } : null;
     return this.call('counting users', () => this.c.users.countDocuments(query), { idempotent: true });
   }
 
-  userIds(options?: { includeBanned?: boolean; pageSize?: number }): AsyncIterable<number> {
+  userIds(options?: UserIdOptions): AsyncIterable<number> {
     const pageSize = pageLimit({ limit: options?.pageSize ?? 500 });
     return iterateUserIds(async (after, limit) => {
       const query: Filter<UserDoc> = { user_id: { $gt: after } };
       if (!options?.includeBanned) query.is_banned = { $ne: true };
+      if (!options?.includeUnreachable) query.unreachable = null;
       const docs = await this.call('listing users', () =>
         this.c.users.find(query, { projection: { _id: 0, user_id: 1 } }).sort({ user_id: 1 }).limit(limit).toArray(),
       { idempotent: true });
@@ -166,6 +181,12 @@ export class MongoStore extends MongoCounterStore implements Store {
     const items = docs.slice(0, limit).map((d) => this.file(d));
     const last = items[items.length - 1];
     return { items, nextCursor: docs.length > limit && last ? encodeFileCursor(last.uploadDate, last.id) : null };
+  }
+
+  async countFiles(filter?: { userId?: number }): Promise<number> {
+    const query: Filter<FileDoc> = this.visible();
+    if (filter?.userId !== undefined) query.user_id = checkUserId(filter.userId, 'filter.userId');
+    return this.call('counting files', () => this.c.files.countDocuments(query), { idempotent: true });
   }
 
   async revokeFile(id: string): Promise<boolean> {
@@ -241,6 +262,7 @@ export class MongoStore extends MongoCounterStore implements Store {
     const files = await this.call('sweeping expired files', () =>
       this.c.files.deleteMany({ $and: [{ expires_at: { $ne: null } }, { expires_at: { $lte: now } }] }), { idempotent: true });
     const windows = await this.call('sweeping rate windows', () => this.c.rateWindows.deleteMany({ expires_at: { $lte: now } }), { idempotent: true });
-    return { files: files.deletedCount, rateWindows: windows.deletedCount };
+    const slidingWindows = await this.sweepSlidingWindows(now);
+    return { files: files.deletedCount, rateWindows: windows.deletedCount, slidingWindows };
   }
 }

@@ -5,9 +5,10 @@ import type { FileRecord, NewFile, UserRecord } from '../types.ts';
 import type { checkProfile } from '../validate.ts';
 import type { FileDoc, UserDoc } from './collections.ts';
 
-/** The $set and $setOnInsert of a user upsert: an absent name is kept, a new user starts with zeroed counters. */
+/** The $set and $setOnInsert of a user upsert: an absent name is kept, a new user starts with zeroed counters, and a
+ *  user who writes again is reachable again. */
 export function userUpsert(p: ReturnType<typeof checkProfile>, now: Date): { set: Partial<UserDoc>; onInsert: Partial<UserDoc> } {
-  const set: Partial<UserDoc> = { last_active: now };
+  const set: Partial<UserDoc> = { last_active: now, unreachable: null };
   const onInsert: Partial<UserDoc> = { join_date: now, bandwidth_used: 0, files_shared: 0, is_banned: false };
   if (p.username !== undefined) set.username = p.username;
   else onInsert.username = null;
@@ -36,6 +37,7 @@ export function toUserRecord(d: UserDoc, pendingBytes: number): UserRecord {
     bandwidthUsed: (d.bandwidth_used ?? 0) + pendingBytes,
     filesShared: d.files_shared ?? 0,
     isBanned: d.is_banned === true,
+    unreachable: d.unreachable ?? null,
   };
 }
 

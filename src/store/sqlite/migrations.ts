@@ -61,6 +61,18 @@ const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 2: users the bot cannot message (broadcasts skip them), and sliding windows (one row per taken slot; rows are
+  // not unique, since two slots can be taken in one millisecond).
+  `
+  ALTER TABLE users ADD COLUMN unreachable TEXT CHECK (unreachable IN ('blocked', 'deactivated'));
+  CREATE TABLE sliding_windows (
+    key        TEXT NOT NULL,
+    taken_at   INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sliding_windows_by_key ON sliding_windows (key, taken_at);
+  CREATE INDEX sliding_windows_by_expiry ON sliding_windows (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

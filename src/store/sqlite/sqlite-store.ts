@@ -2,64 +2,34 @@
 // read-modify-write in JavaScript, so several processes on one file lose no update; busy_timeout makes a writer wait
 // for another's lock instead of failing at once.
 
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { BufferedStore } from '../buffered-store.ts';
 import type { CounterBatch } from '../counter-buffer.ts';
 import { duplicateFile, invalidArgument, isStoreError, unavailable } from '../errors.ts';
 import { isPublicId, newLinkSecret, newPublicId } from '../link-ids.ts';
 import { iterateUserIds, windowBounds, windowHit } from '../shared.ts';
+import { checkSlidingWindow, checkTakenAt } from '../sliding-window.ts';
 import type {
-  FileRecord, JsonValue, NewFile, Page, PageRequest, Store, StoreConfig, SweepResult, UserProfile, UserRecord, WindowHit,
+  FileRecord, JsonValue, NewFile, Page, PageRequest, SlidingWindowHit, Store, StoreConfig, SweepResult, UnreachableReason,
+  UserFilter, UserIdOptions, UserProfile, UserRecord, WindowHit,
 } from '../types.ts';
 import {
-  checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUserId, checkWindow,
+  checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUnreachable, checkUserId, checkWindow,
   decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, pageLimit,
 } from '../validate.ts';
 import { migrate } from './migrations.ts';
-
-interface UserRow {
-  user_id: number; username: string | null; first_name: string | null; join_date: number; last_active: number;
-  bandwidth_used: number; files_shared: number; is_banned: number;
-}
-
-interface FileRow {
-  public_id: string; message_id: number; user_id: number; file_name: string; file_size: number; file_type: string;
-  mime_type: string; is_video: number; upload_date: number; download_count: number; stream_count: number;
-  expires_at: number | null; link_secret: string; revoked: number;
-}
+import { sqlitePath } from './path.ts';
+import { toFileRecord, toUserRecord, type FileRow, type UserRow } from './rows.ts';
+import { SqliteSlidingWindows } from './windows.ts';
 
 const GLOBAL_USER = 0;
 const VISIBLE = '(expires_at IS NULL OR expires_at > @now)';
-
-export function sqlitePath(dataDir: string): string {
-  if (dataDir === ':memory:') return ':memory:';
-  mkdirLevels(dataDir);
-  return join(dataDir, 'streambot.db');
-}
-
-/**
- * mkdir -p one level at a time. Not mkdirSync({ recursive: true }): under a parent that exists but refuses children
- * with ENOENT (/proc, a dangling symlink) Node 20's recursive mkdir loops forever instead of failing.
- */
-function mkdirLevels(dir: string): void {
-  const full = resolve(dir);
-  const levels: string[] = [];
-  for (let d = full; d !== dirname(d); d = dirname(d)) levels.unshift(d);
-  for (const level of levels) {
-    try {
-      mkdirSync(level);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-}
 
 export class SqliteStore extends BufferedStore implements Store {
   readonly backend = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #stmt;
+  readonly #windows: SqliteSlidingWindows;
 
   constructor(config: StoreConfig = {}) {
     super(config, 'sqlite');
@@ -76,6 +46,7 @@ export class SqliteStore extends BufferedStore implements Store {
       throw err;
     }
     this.#stmt = this.#prepare();
+    this.#windows = new SqliteSlidingWindows(this.#db);
     this.startTimers();
   }
 
@@ -88,15 +59,20 @@ export class SqliteStore extends BufferedStore implements Store {
         ON CONFLICT (user_id) DO UPDATE SET
           username = CASE WHEN @keepUsername THEN users.username ELSE excluded.username END,
           first_name = CASE WHEN @keepFirstName THEN users.first_name ELSE excluded.first_name END,
-          last_active = excluded.last_active
+          last_active = excluded.last_active,
+          unreachable = NULL
         RETURNING *`),
       getUser: db.prepare<unknown[], UserRow>('SELECT * FROM users WHERE user_id = ?'),
       setBanned: db.prepare('UPDATE users SET is_banned = ? WHERE user_id = ?'),
+      setUnreachable: db.prepare('UPDATE users SET unreachable = ? WHERE user_id = ?'),
       listUsers: db.prepare<unknown[], UserRow>('SELECT * FROM users WHERE user_id > ? ORDER BY user_id LIMIT ?'),
       userIds: db.prepare<unknown[], { user_id: number }>(
-        'SELECT user_id FROM users WHERE user_id > ? AND (? OR is_banned = 0) ORDER BY user_id LIMIT ?'),
-      countUsers: db.prepare<unknown[], { n: number }>('SELECT count(*) AS n FROM users'),
-      countUsersBanned: db.prepare<unknown[], { n: number }>('SELECT count(*) AS n FROM users WHERE is_banned = ?'),
+        `SELECT user_id FROM users WHERE user_id > @after AND (@includeBanned OR is_banned = 0)
+           AND (@includeUnreachable OR unreachable IS NULL) ORDER BY user_id LIMIT @limit`),
+      // NULL for a filter means "either".
+      countUsers: db.prepare<unknown[], { n: number }>(`
+        SELECT count(*) AS n FROM users WHERE (@banned IS NULL OR is_banned = @banned)
+          AND (@unreachable IS NULL OR (unreachable IS NOT NULL) = @unreachable)`),
       insertFile: db.prepare(`
         INSERT INTO files (public_id, message_id, user_id, file_name, file_size, file_type, mime_type, is_video,
                            upload_date, expires_at, link_secret)
@@ -113,6 +89,9 @@ export class SqliteStore extends BufferedStore implements Store {
         SELECT * FROM files WHERE user_id = @userId AND ${VISIBLE}
           AND (upload_date < @date OR (upload_date = @date AND public_id < @id))
         ORDER BY upload_date DESC, public_id DESC LIMIT @limit`),
+      countFiles: db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM files WHERE ${VISIBLE}`),
+      countUserFiles: db.prepare<unknown[], { n: number }>(
+        `SELECT count(*) AS n FROM files WHERE user_id = @userId AND ${VISIBLE}`),
       revokeFile: db.prepare(`UPDATE files SET revoked = 1 WHERE public_id = @id AND ${VISIBLE}`),
       deleteFile: db.prepare('DELETE FROM files WHERE public_id = ?'),
       addFileCounts: db.prepare(
@@ -177,18 +156,25 @@ export class SqliteStore extends BufferedStore implements Store {
     return { items, nextCursor: rows.length > limit ? encodeUserCursor(items[items.length - 1]!.userId) : null };
   }
 
-  async countUsers(filter?: { banned?: boolean }): Promise<number> {
-    this.assertOpen();
-    if (filter?.banned === undefined) return this.#stmt.countUsers.get()!.n;
-    return this.#stmt.countUsersBanned.get(filter.banned ? 1 : 0)!.n;
+  async setUnreachable(userId: number, reason: UnreachableReason | null): Promise<boolean> {
+    checkUserId(userId);
+    checkUnreachable(reason);
+    return this.#write('marking a user unreachable', () => this.#stmt.setUnreachable.run(reason, userId).changes > 0);
   }
 
-  userIds(options?: { includeBanned?: boolean; pageSize?: number }): AsyncIterable<number> {
+  async countUsers(filter?: UserFilter): Promise<number> {
+    this.assertOpen();
+    const flag = (v: boolean | undefined) => (v === undefined ? null : v ? 1 : 0);
+    return this.#stmt.countUsers.get({ banned: flag(filter?.banned), unreachable: flag(filter?.unreachable) })!.n;
+  }
+
+  userIds(options?: UserIdOptions): AsyncIterable<number> {
     const includeBanned = options?.includeBanned ? 1 : 0;
+    const includeUnreachable = options?.includeUnreachable ? 1 : 0;
     const pageSize = pageLimit({ limit: options?.pageSize ?? 500 });
     return iterateUserIds(async (after, limit) => {
       this.assertOpen();
-      return this.#stmt.userIds.all(after, includeBanned, limit).map((r) => r.user_id);
+      return this.#stmt.userIds.all({ after, includeBanned, includeUnreachable, limit }).map((r) => r.user_id);
     }, pageSize);
   }
 
@@ -250,6 +236,17 @@ export class SqliteStore extends BufferedStore implements Store {
     return { items, nextCursor: rows.length > limit && last ? encodeFileCursor(last.uploadDate, last.id) : null };
   }
 
+  async countFiles(filter?: { userId?: number }): Promise<number> {
+    const now = this.now();
+    if (filter?.userId === undefined) {
+      this.assertOpen();
+      return this.#stmt.countFiles.get({ now })!.n;
+    }
+    const userId = checkUserId(filter.userId, 'filter.userId');
+    this.assertOpen();
+    return this.#stmt.countUserFiles.get({ userId, now })!.n;
+  }
+
   async revokeFile(id: string): Promise<boolean> {
     checkFileId(id);
     return this.#write('revoking a link', () => this.#stmt.revokeFile.run({ id, now: this.now() }).changes > 0);
@@ -293,6 +290,23 @@ export class SqliteStore extends BufferedStore implements Store {
     }
   }
 
+  async takeSlidingWindow(key: string, windowMs: number, limit: number): Promise<SlidingWindowHit> {
+    checkSlidingWindow(key, windowMs, limit);
+    return this.#write('taking a sliding-window slot', () => this.#windows.take(key, windowMs, limit, this.now()));
+  }
+
+  async releaseSlidingWindow(key: string, takenAt: Date): Promise<boolean> {
+    checkKey(key, 'key', 512);
+    const at = checkTakenAt(takenAt);
+    return this.#write('releasing a sliding-window slot', () => this.#windows.release(key, at));
+  }
+
+  async peekSlidingWindow(key: string, windowMs: number, limit: number): Promise<Omit<SlidingWindowHit, 'takenAt'>> {
+    checkSlidingWindow(key, windowMs, limit);
+    this.assertOpen();
+    return this.#windows.peek(key, windowMs, limit, this.now());
+  }
+
   // Sessions
 
   async getSession(botId: string): Promise<string | null> {
@@ -334,6 +348,7 @@ export class SqliteStore extends BufferedStore implements Store {
     return this.#write('sweeping expired rows', () => ({
       files: this.#stmt.sweepFiles.run(now).changes,
       rateWindows: this.#stmt.sweepWindows.run(now).changes,
+      slidingWindows: this.#windows.sweep(now),
     }));
   }
 
@@ -366,36 +381,10 @@ export class SqliteStore extends BufferedStore implements Store {
   }
 
   #user(r: UserRow): UserRecord {
-    return {
-      userId: r.user_id,
-      username: r.username,
-      firstName: r.first_name,
-      joinDate: new Date(r.join_date),
-      lastActive: new Date(r.last_active),
-      bandwidthUsed: r.bandwidth_used + this.counters.pendingUserBytes(r.user_id),
-      filesShared: r.files_shared,
-      isBanned: r.is_banned === 1,
-    };
+    return toUserRecord(r, this.counters.pendingUserBytes(r.user_id));
   }
 
   #file(r: FileRow): FileRecord {
-    const pending = this.counters.pendingFile(r.public_id);
-    return {
-      id: r.public_id,
-      secret: r.link_secret,
-      messageId: r.message_id,
-      userId: r.user_id,
-      fileName: r.file_name,
-      fileSize: r.file_size,
-      fileType: r.file_type,
-      mimeType: r.mime_type,
-      isVideo: r.is_video === 1,
-      uploadDate: new Date(r.upload_date),
-      downloadCount: r.download_count + pending.downloads,
-      streamCount: r.stream_count + pending.streams,
-      expiresAt: r.expires_at === null ? null : new Date(r.expires_at),
-      revoked: r.revoked === 1,
-    };
+    return toFileRecord(r, this.counters.pendingFile(r.public_id));
   }
 }
-
