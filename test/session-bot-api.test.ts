@@ -31,7 +31,11 @@ test('a file a user sends arrives as a plain update and is forwarded into the lo
   const u = await nextUpdate('message');
   assert.equal(u.chatId, user.id);
   assert.equal(u.fromId, user.id);
-  assert.deepEqual(u.file, { size: 3_000_000, mimeType: 'video/mp4', fileName: 'talk.mp4', uniqueId: sent.documentId, isVideo: true, duration: 61, width: 640, height: 360 });
+  assert.deepEqual(u.file, { size: 3_000_000, mimeType: 'video/mp4', fileName: 'talk.mp4', uniqueId: sent.documentId, isVideo: true, kind: 'video', duration: 61, width: 640, height: 360 });
+  assert.equal(u.fromUsername, 'ada');
+  assert.equal(u.fromFirstName, 'Ada');
+  assert.equal(u.fromBot, undefined);
+  assert.ok(u.date > 0);
   assert.ok(updates.every((x) => x.index === 0), 'only the primary session reports updates');
 
   const fwd = await h.app.supervisor.callBot(0, 'forwardToChannel', u.chatId, u.messageId, logChannel);

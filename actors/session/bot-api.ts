@@ -1,32 +1,16 @@
-// The bot calls beyond downloading (BotApi in protocol.ts) and bot updates reduced to plain data.
+// The bot calls beyond downloading (BotApi in protocol.ts): sending, editing, copying, callbacks, memberships.
 import { createRequire } from 'node:module';
 import { RpcError } from '../errors.ts';
-import { fileMetaOf } from './document.ts';
 import { rpcCodeOf, toActorError } from './gramjs-errors.ts';
 import type { SessionCalls } from './calls.ts';
 import type { FileCache } from './file-cache.ts';
 import type { Peers } from './peers.ts';
-import type { BotApi, BotUpdate, InlineButton } from './protocol.ts';
+import type { BotApi, InlineButton } from './protocol.ts';
 
 const require = createRequire(import.meta.url);
 const { Api } = require('telegram') as typeof import('telegram');
 const { HTMLParser } = require('telegram/extensions/html') as typeof import('telegram/extensions/html.js');
 const { generateRandomLong } = require('telegram/Helpers') as typeof import('telegram/Helpers.js');
-
-export function toUpdate(u: any): BotUpdate | undefined {
-  if (u instanceof Api.UpdateNewMessage && u.message instanceof Api.Message) {
-    const m = u.message;
-    const peer = m.peerId as any;
-    const chatId = peer.userId !== undefined ? peer.userId.toString() : peer.channelId !== undefined ? `-100${peer.channelId}` : peer.chatId?.toString();
-    const media = m.media instanceof Api.MessageMediaDocument && m.media.document instanceof Api.Document ? m.media.document : undefined;
-    const fromId = (m.fromId as any)?.userId?.toString() ?? (peer.userId !== undefined && !m.out ? peer.userId.toString() : undefined);
-    return { kind: 'message', chatId, messageId: m.id, fromId, text: m.message ?? '', ...(media ? { file: fileMetaOf(media) } : {}) };
-  }
-  if (u instanceof Api.UpdateBotCallbackQuery) {
-    return { kind: 'callback', queryId: u.queryId.toString(), fromId: u.userId.toString(), chatId: (u.peer as any).userId?.toString() ?? '', messageId: u.msgId, data: Buffer.from(u.data ?? []).toString('utf8') };
-  }
-  return undefined;
-}
 
 function replyMarkup(buttons: InlineButton[][] | null | undefined) {
   if (!buttons) return undefined;
@@ -54,24 +38,82 @@ async function rpc<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createBotApi(calls: SessionCalls, peers: Peers, files: FileCache): BotApi {
+const replyTo = (id: number | undefined) => (id === undefined ? undefined : new Api.InputReplyToMessage({ replyToMsgId: id }));
+
+/** The input media to send a message's file again (a copy, not a forward). */
+function inputMediaOf(media: any): any {
+  if (media instanceof Api.MessageMediaDocument && media.document instanceof Api.Document) {
+    const d = media.document;
+    return new Api.InputMediaDocument({ id: new Api.InputDocument({ id: d.id, accessHash: d.accessHash, fileReference: d.fileReference }) });
+  }
+  if (media instanceof Api.MessageMediaPhoto && media.photo instanceof Api.Photo) {
+    const p = media.photo;
+    return new Api.InputMediaPhoto({ id: new Api.InputPhoto({ id: p.id, accessHash: p.accessHash, fileReference: p.fileReference }) });
+  }
+  return undefined;
+}
+
+export interface BotApiDeps {
+  calls: SessionCalls;
+  peers: Peers;
+  files: FileCache;
+  /** Sees the answer of every send: it moves the update sequence (update-feed.ts). */
+  onResult?: (result: unknown) => void;
+}
+
+export function createBotApi({ calls, peers, files, onResult }: BotApiDeps): BotApi {
+  const send = async <R extends import('telegram').Api.AnyRequest>(request: R) => {
+    const result = await calls.home(request);
+    onResult?.(result);
+    return result;
+  };
+
+  /** A private message of a chat as this bot sees it (with a fresh file reference). */
+  const readMessage = async (chatId: string, messageId: number): Promise<any> => {
+    const res: any = chatId.startsWith('-')
+      ? await calls.home(new Api.channels.GetMessages({ channel: await peers.inputChannel(chatId), id: [new Api.InputMessageID({ id: messageId })] }))
+      : await calls.home(new Api.messages.GetMessages({ id: [new Api.InputMessageID({ id: messageId })] }));
+    const m = res.messages?.[0];
+    if (!(m instanceof Api.Message)) throw new RpcError('MESSAGE_ID_INVALID', `no message ${messageId} in chat ${chatId}`, { rpcCode: 400 });
+    return m;
+  };
+
   return {
-    sendMessage: ({ chatId, text, buttons, html }) => rpc(async () => {
+    sendMessage: ({ chatId, text, buttons, html, replyTo: reply }) => rpc(async () => {
       const [message, entities] = html ? HTMLParser.parse(text) : [text, undefined];
-      const result = await calls.home(new Api.messages.SendMessage({ peer: await peers.inputPeer(chatId), message, entities, randomId: generateRandomLong(), replyMarkup: replyMarkup(buttons), noWebpage: true }));
+      const result = await send(new Api.messages.SendMessage({ peer: await peers.inputPeer(chatId), message, entities, randomId: generateRandomLong(), replyMarkup: replyMarkup(buttons), replyTo: replyTo(reply), noWebpage: true }));
       return { messageId: newMessageOf(result).id as number };
     }),
 
     editMessage: (chatId, messageId, text, buttons) => rpc(async () => {
-      await calls.home(new Api.messages.EditMessage({ peer: await peers.inputPeer(chatId), id: messageId, message: text, replyMarkup: buttons === null ? new Api.ReplyInlineMarkup({ rows: [] }) : replyMarkup(buttons), noWebpage: true }));
+      // Edits are sent as HTML too: a message sent as HTML keeps its formatting when edited.
+      const [message, entities] = HTMLParser.parse(text);
+      await send(new Api.messages.EditMessage({ peer: await peers.inputPeer(chatId), id: messageId, message, entities, replyMarkup: buttons === null ? new Api.ReplyInlineMarkup({ rows: [] }) : replyMarkup(buttons), noWebpage: true }));
     }),
 
     forwardToChannel: (fromChatId, messageId, channelId) => rpc(async () => {
-      const result = await calls.home(new Api.messages.ForwardMessages({ fromPeer: await peers.inputPeer(fromChatId), id: [messageId], toPeer: await peers.inputPeer(channelId), randomId: [generateRandomLong()] }));
+      const result = await send(new Api.messages.ForwardMessages({ fromPeer: await peers.inputPeer(fromChatId), id: [messageId], toPeer: await peers.inputPeer(channelId), randomId: [generateRandomLong()] }));
       const msg = newMessageOf(result);
-      const doc = msg.media instanceof Api.MessageMediaDocument && msg.media.document instanceof Api.Document ? msg.media.document : undefined;
-      if (!doc) return { messageId: msg.id };
-      return { messageId: msg.id, file: files.remember(channelId, msg.id, doc).meta };
+      return { messageId: msg.id, file: files.rememberMessage(channelId, msg.id, msg)?.meta };
+    }),
+
+    copyToChannel: (fromChatId, messageId, channelId, caption) => rpc(async () => {
+      const source = await readMessage(fromChatId, messageId);
+      const media = inputMediaOf(source.media);
+      if (!media) throw new RpcError('MEDIA_EMPTY', `message ${messageId} carries no file to copy`, { rpcCode: 400 });
+      const result = await send(new Api.messages.SendMedia({ peer: await peers.inputPeer(channelId), media, message: caption ?? '', randomId: generateRandomLong() }));
+      const msg = newMessageOf(result);
+      return { messageId: msg.id, file: files.rememberMessage(channelId, msg.id, msg)?.meta };
+    }),
+
+    copyMessage: (fromChatId, messageId, toChatId) => rpc(async () => {
+      const source = await readMessage(fromChatId, messageId);
+      const peer = await peers.inputPeer(toChatId);
+      const media = inputMediaOf(source.media);
+      const result = media
+        ? await send(new Api.messages.SendMedia({ peer, media, message: source.message ?? '', entities: source.entities, randomId: generateRandomLong() }))
+        : await send(new Api.messages.SendMessage({ peer, message: source.message ?? '', entities: source.entities, randomId: generateRandomLong(), noWebpage: true }));
+      return { messageId: newMessageOf(result).id as number };
     }),
 
     answerCallback: (queryId, text, alert) => rpc(async () => {
@@ -94,6 +136,16 @@ export function createBotApi(calls: SessionCalls, peers: Peers, files: FileCache
 
     setCommands: (commands) => rpc(async () => {
       await calls.home(new Api.bots.SetBotCommands({ scope: new Api.BotCommandScopeDefault(), langCode: '', commands: commands.map((c) => new Api.BotCommand(c)) }));
+    }),
+
+    channelInviteLink: (channelId) => rpc(async () => {
+      const channel = await peers.inputChannel(channelId);
+      const res: any = await calls.home(new Api.channels.GetChannels({ id: [channel] }));
+      const username = res.chats?.[0]?.username;
+      if (username) return `https://t.me/${username}`;
+      const invite: any = await calls.home(new Api.messages.ExportChatInvite({ peer: new Api.InputPeerChannel({ channelId: channel.channelId, accessHash: channel.accessHash }) }));
+      if (!invite?.link) throw new RpcError('CHAT_ADMIN_REQUIRED', `no invite link for channel ${channelId}`, { rpcCode: 400 });
+      return invite.link as string;
     }),
   };
 }

@@ -1,7 +1,7 @@
 // Metadata and this bot's download location of log-channel files, cached by message (file references are per bot).
 import { createRequire } from 'node:module';
 import { RpcError } from '../errors.ts';
-import { fileMetaOf, locationOf, type CachedLocation } from './document.ts';
+import { mediaFileOf, type CachedLocation } from './document.ts';
 import type { SessionCalls } from './calls.ts';
 import type { Peers } from './peers.ts';
 import type { FileMeta } from './protocol.ts';
@@ -27,18 +27,20 @@ export class FileCache {
     const channel = await this.peers.inputChannel(chatId);
     const res = (await this.calls.home(new Api.channels.GetMessages({ channel, id: [new Api.InputMessageID({ id: messageId })] }))) as InstanceType<typeof Api.messages.ChannelMessages>;
     const msg = res.messages[0];
-    const media = msg && msg.className === 'Message' ? msg.media : undefined;
-    const doc = media?.className === 'MessageMediaDocument' ? media.document : undefined;
-    if (!doc || doc.className !== 'Document') throw new RpcError('FILE_NOT_FOUND', `message ${messageId} in ${chatId} holds no document`, { rpcCode: 404 });
-    return this.remember(chatId, messageId, doc);
+    const entry = this.rememberMessage(chatId, messageId, msg);
+    if (!entry) throw new RpcError('FILE_NOT_FOUND', `message ${messageId} in ${chatId} holds no file`, { rpcCode: 404 });
+    return entry;
   }
 
   async entry(chatId: string, messageId: number): Promise<FileEntry> {
     return this.#files.get(`${chatId}:${messageId}`) ?? this.load(chatId, messageId);
   }
 
-  remember(chatId: string, messageId: number, doc: InstanceType<typeof Api.Document>): FileEntry {
-    const entry = { meta: { chatId, messageId, ...fileMetaOf(doc) }, location: locationOf(doc) };
+  /** Caches the file a message carries (a document or a photo); undefined when it carries none. */
+  rememberMessage(chatId: string, messageId: number, msg: any): FileEntry | undefined {
+    const file = msg && msg.className === 'Message' ? mediaFileOf(msg.media) : undefined;
+    if (!file) return undefined;
+    const entry = { meta: { chatId, messageId, ...file.meta }, location: file.location };
     const key = `${chatId}:${messageId}`;
     this.#files.delete(key);
     this.#files.set(key, entry);

@@ -81,6 +81,7 @@ export interface OutgoingMessage {
  */
 export interface BotApi {
   sendMessage(msg: OutgoingMessage): Promise<{ messageId: number }>;
+  /** `text` is in Telegram's HTML subset (escape what must show literally); `buttons: null` removes the keyboard. */
   editMessage(chatId: string, messageId: number, text: string, buttons?: InlineButton[][] | null): Promise<void>;
   /** Forwards a user's message (its file) into a channel; resolves the new message and its file. */
   forwardToChannel(fromChatId: string, messageId: number, channelId: string): Promise<{ messageId: number; file?: FileMeta }>;

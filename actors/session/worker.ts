@@ -12,7 +12,8 @@ import { LinkHealth } from './link-health.ts';
 import { SessionCalls } from './calls.ts';
 import { Peers } from './peers.ts';
 import { FileCache } from './file-cache.ts';
-import { createBotApi, toUpdate } from './bot-api.ts';
+import { createBotApi } from './bot-api.ts';
+import { UpdateFeed } from './update-feed.ts';
 import { AuthRevoked, LinkDown, SenderBroken, isAuthRevoked, rpcCodeOf, toActorError } from './gramjs-errors.ts';
 import type { BlockRequest, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
 
@@ -27,6 +28,14 @@ const { session: spec } = sessionWorkerData<TelegramSessionSpec>();
 const calls = new SessionCalls();
 const peers = new Peers(calls);
 const files = new FileCache(calls, peers);
+const feed = spec.receiveUpdates ? new UpdateFeed({
+  calls,
+  peers,
+  state: spec.updatesState,
+  emit: (update) => post({ type: 'update', update }),
+  saveState: (state) => post({ type: 'updates-state', state }),
+  onError: (err, what) => console.error(`${what} failed:`, (err as Error)?.message ?? err),
+}) : undefined;
 let session: PersistentSession | undefined;
 let savedSession = spec.session ?? '';
 
@@ -68,7 +77,13 @@ async function connectClient(saved: string | undefined): Promise<{ restored: boo
     // gramjs logs to stdout by itself; only its errors are worth a line.
     baseLogger: new Logger(LogLevel.ERROR),
   });
-  const link = new LinkHealth(client, { onChange: ({ dcId, state }) => post({ type: 'link', state, dcId }) });
+  const link = new LinkHealth(client, {
+    onChange: ({ dcId, state }) => {
+      post({ type: 'link', state, dcId });
+      // Updates pushed while the home link was down are lost on the wire: fetch them.
+      if (state === 'up' && feed && dcId === link.homeDc) void feed.catchUp();
+    },
+  });
   // gramjs hands here what it swallows in its own loops; the one that matters is a 401 on the home DC while it
   // exports the authorization to a download DC (it would retry that forever, the download waiting).
   client.onError = async (err: unknown) => {
@@ -85,12 +100,7 @@ async function connectClient(saved: string | undefined): Promise<{ restored: boo
     }
   };
   // Before the login: updates may arrive as soon as it completes.
-  if (spec.receiveUpdates) {
-    client.addEventHandler((u: any) => {
-      const update = toUpdate(u);
-      if (update) post({ type: 'update', update });
-    }, new Raw({}));
-  }
+  if (feed) client.addEventHandler((u: any) => feed.onRaw(u), new Raw({}));
   session = s;
   calls.attach(client, link);
   // gramjs's default home DC for a session without an address is 4.
@@ -132,6 +142,8 @@ const api: SessionApi = {
     try {
       const me = await login();
       saveSession();
+      // Missed updates are fetched in the background: the bot's handler is attached once the app is ready.
+      if (feed) void feed.start();
       return { botId: me.id.toString(), username: me.username ?? '' };
     } catch (err) {
       await disconnect().catch(() => {});
@@ -156,7 +168,9 @@ const api: SessionApi = {
       const onHome = loc.dcId === home;
       try {
         const res = (await calls.onDc(loc.dcId, new Api.upload.GetFile({
-          location: new Api.InputDocumentFileLocation({ id: loc.id, accessHash: loc.accessHash, fileReference: loc.fileReference, thumbSize: '' }),
+          location: loc.photoSize !== undefined
+            ? new Api.InputPhotoFileLocation({ id: loc.id, accessHash: loc.accessHash, fileReference: loc.fileReference, thumbSize: loc.photoSize })
+            : new Api.InputDocumentFileLocation({ id: loc.id, accessHash: loc.accessHash, fileReference: loc.fileReference, thumbSize: '' }),
           offset: BigInt(req.offset) as any,
           limit: req.limit,
         }))) as InstanceType<typeof Api.upload.File>;
@@ -195,8 +209,9 @@ const api: SessionApi = {
   },
 
   async stop() {
+    feed?.close();
     await disconnect();
   },
 };
 
-exposeSession({ ...api, ...createBotApi(calls, peers, files) } as SessionApi);
+exposeSession({ ...api, ...createBotApi({ calls, peers, files, onResult: (r) => feed?.observeResult(r) }) } as SessionApi);
