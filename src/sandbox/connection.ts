@@ -19,7 +19,10 @@ export class Connection {
   sessionId?: bigint;
   #seq = 0;
   #lastMsgId = 0n;
-  /** Set once the client sent initConnection: Telegram pushes updates to such sessions. */
+  /**
+   * Set by the first request not wrapped in invokeWithoutUpdates: Telegram pushes updates to such sessions
+   * (core.telegram.org/api/updates), on the account's home DC only.
+   */
   receivesUpdates = false;
   #closed = false;
   #pingTimer?: NodeJS.Timeout;
@@ -185,10 +188,12 @@ export class Connection {
 
   async #onRequest(msgId: bigint, request: TLObject): Promise<void> {
     let inner = request;
+    let withoutUpdates = false;
     while (WRAPPERS.has(inner.className)) {
-      if (inner.className === 'InitConnection') this.receivesUpdates = true;
+      if (inner.className === 'InvokeWithoutUpdates') withoutUpdates = true;
       inner = inner.query;
     }
+    if (!withoutUpdates) this.receivesUpdates = true;
     let result: Buffer[];
     try {
       result = await this.dc.sandbox.dispatch(this, inner);
@@ -201,7 +206,6 @@ export class Connection {
     const latency = this.dc.sandbox.latencyMs(this.dc.id);
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     this.#sendRpcResult(msgId, result);
-    this.dc.sandbox.flushPendingUpdates(this);
   }
 
   #sendRpcResult(reqMsgId: bigint, result: Buffer[]): void {

@@ -1,10 +1,13 @@
 // Turns world state into the TL objects a given viewer receives (file references and flags depend on the viewer).
 import { Api, toBig, type TLObject } from './tl.ts';
 import type { Account, Channel, InlineButton, PeerRef, StoredDocument, StoredMessage, World } from './world.ts';
+import type { OtherMedia, StoredPhoto } from './world-media.ts';
 
 const api = Api as any;
 
 export function userTl(a: Account, viewerId: bigint): TLObject {
+  // A deleted account keeps its id and access hash, and loses its name.
+  if (a.deleted) return new api.User({ id: toBig(a.id), accessHash: toBig(a.accessHash), deleted: true });
   return new api.User({
     id: toBig(a.id),
     accessHash: toBig(a.accessHash),
@@ -41,11 +44,22 @@ export function peerTl(p: PeerRef): TLObject {
   return p.kind === 'user' ? new api.PeerUser({ userId: toBig(p.id) }) : new api.PeerChannel({ channelId: toBig(p.id) });
 }
 
-export function documentTl(world: World, doc: StoredDocument, viewerId: bigint): TLObject {
-  const attributes: TLObject[] = [new api.DocumentAttributeFilename({ fileName: doc.fileName })];
-  if (doc.video) {
-    attributes.push(new api.DocumentAttributeVideo({ duration: doc.video.duration, w: doc.video.width, h: doc.video.height, supportsStreaming: doc.video.supportsStreaming }));
+/** Telegram tells document kinds apart by their attributes (core.telegram.org/api/files#sending-files). */
+function documentAttributes(doc: StoredDocument): TLObject[] {
+  const attributes: TLObject[] = [];
+  const v = doc.video;
+  if (doc.kind === 'sticker') {
+    attributes.push(new api.DocumentAttributeImageSize({ w: 512, h: 512 }), new api.DocumentAttributeSticker({ alt: '🙂', stickerset: new api.InputStickerSetEmpty() }));
   }
+  if (v) attributes.push(new api.DocumentAttributeVideo({ duration: v.duration, w: v.width, h: v.height, supportsStreaming: v.supportsStreaming || undefined, roundMessage: doc.kind === 'video_note' || undefined }));
+  if (doc.kind === 'animation') attributes.push(new api.DocumentAttributeAnimated());
+  if (doc.audio) attributes.push(new api.DocumentAttributeAudio({ voice: doc.kind === 'voice' || undefined, duration: Math.round(doc.audio.duration), title: doc.audio.title, performer: doc.audio.performer }));
+  // Voice messages carry no file name on Telegram.
+  if (doc.kind !== 'voice') attributes.push(new api.DocumentAttributeFilename({ fileName: doc.fileName }));
+  return attributes;
+}
+
+export function documentTl(world: World, doc: StoredDocument, viewerId: bigint): TLObject {
   return new api.Document({
     id: toBig(doc.id),
     accessHash: toBig(doc.accessHash),
@@ -54,8 +68,50 @@ export function documentTl(world: World, doc: StoredDocument, viewerId: bigint):
     mimeType: doc.mimeType,
     size: toBig(doc.size),
     dcId: doc.dcId,
-    attributes,
+    attributes: documentAttributes(doc),
   });
+}
+
+export function photoTl(world: World, photo: StoredPhoto, viewerId: bigint): TLObject {
+  return new api.Photo({
+    id: toBig(photo.id),
+    accessHash: toBig(photo.accessHash),
+    fileReference: world.fileReferenceFor(photo.id, viewerId),
+    date: photo.date,
+    sizes: photo.sizes.map((s) => new api.PhotoSize({ type: s.type, w: s.w, h: s.h, size: s.size })),
+    dcId: photo.dcId,
+  });
+}
+
+function otherMediaTl(o: OtherMedia): TLObject {
+  switch (o.kind) {
+    case 'contact': return new api.MessageMediaContact({ phoneNumber: o.phoneNumber, firstName: o.firstName, lastName: o.lastName, vcard: '', userId: toBig(0) });
+    case 'location': return new api.MessageMediaGeo({ geo: new api.GeoPoint({ long: o.long, lat: o.lat, accessHash: toBig(0) }) });
+    case 'dice': return new api.MessageMediaDice({ value: o.value, emoticon: o.emoticon });
+    case 'poll': return new api.MessageMediaPoll({
+      poll: new api.Poll({
+        id: toBig(o.id),
+        question: new api.TextWithEntities({ text: o.question, entities: [] }),
+        answers: o.answers.map((text, i) => new api.PollAnswer({ text: new api.TextWithEntities({ text, entities: [] }), option: Buffer.from([i]) })),
+      }),
+      results: new api.PollResults({}),
+    });
+  }
+}
+
+export function mediaTl(world: World, m: StoredMessage, viewerId: bigint): TLObject | undefined {
+  const doc = m.documentId !== undefined ? world.documents.get(m.documentId) : undefined;
+  if (doc) {
+    return new api.MessageMediaDocument({
+      document: documentTl(world, doc, viewerId),
+      video: doc.kind === 'video' || undefined,
+      round: doc.kind === 'video_note' || undefined,
+      voice: doc.kind === 'voice' || undefined,
+    });
+  }
+  const photo = m.photoId !== undefined ? world.photos.get(m.photoId) : undefined;
+  if (photo) return new api.MessageMediaPhoto({ photo: photoTl(world, photo, viewerId) });
+  return m.other ? otherMediaTl(m.other) : undefined;
 }
 
 export function replyMarkupTl(buttons: InlineButton[][] | undefined): TLObject | undefined {
@@ -80,7 +136,6 @@ export function buttonsFromMarkup(markup: TLObject | undefined): InlineButton[][
 }
 
 export function messageTl(world: World, m: StoredMessage, viewerId: bigint): TLObject {
-  const doc = m.documentId !== undefined ? world.documents.get(m.documentId) : undefined;
   return new api.Message({
     id: m.id,
     out: m.out,
@@ -91,7 +146,8 @@ export function messageTl(world: World, m: StoredMessage, viewerId: bigint): TLO
     date: m.date,
     editDate: m.editDate,
     message: m.text,
-    media: doc ? new api.MessageMediaDocument({ document: documentTl(world, doc, viewerId), video: doc.video ? true : undefined }) : undefined,
+    media: mediaTl(world, m, viewerId),
+    groupedId: m.groupedId !== undefined ? toBig(m.groupedId) : undefined,
     replyMarkup: replyMarkupTl(m.buttons),
   });
 }

@@ -5,6 +5,7 @@ import { generateRsaKey, rsaKeyFromPem, type SandboxRsaKey } from './crypto.ts';
 import { DcServer, type AuthKeyRecord } from './dc.ts';
 import { CallContext, METHODS } from './methods/index.ts';
 import { BytePacer, TokenBucket } from './rate.ts';
+import { BotSendLimiter } from './send-limits.ts';
 import { channelTl, entitiesFor, messageTl, userTl } from './render.ts';
 import { Api, boolBytes, vectorBytes, toBig, type TLObject } from './tl.ts';
 import { World, type WorldEvent } from './world.ts';
@@ -58,6 +59,10 @@ export interface SandboxCounters {
   restarts: number;
   /** Authorizations (auth key logins) taken away by revokeBot. */
   revokedAuthorizations: number;
+  /** Bot sends refused with FLOOD_WAIT_X by the send limits (per chat or overall). */
+  sendFloodWaits: number;
+  /** Updates containers pushed to connections (one per connection that received one). */
+  updatesPushed: number;
 }
 
 export class Sandbox {
@@ -65,9 +70,11 @@ export class Sandbox {
   readonly rsa: SandboxRsaKey;
   readonly dcs: DcServer[] = [];
   readonly host: string;
-  readonly counters: SandboxCounters = { connections: 0, handshakes: 0, logins: 0, exportedAuthorizations: 0, requests: {}, errors: {}, getFileParts: 0, badServerSalts: 0, unknownAuthKeys: 0, bytesServed: 0, floodWaits: 0, heldPackets: 0, restarts: 0, revokedAuthorizations: 0 };
+  readonly counters: SandboxCounters = { connections: 0, handshakes: 0, logins: 0, exportedAuthorizations: 0, requests: {}, errors: {}, getFileParts: 0, badServerSalts: 0, unknownAuthKeys: 0, bytesServed: 0, floodWaits: 0, heldPackets: 0, restarts: 0, revokedAuthorizations: 0, sendFloodWaits: 0, updatesPushed: 0 };
   readonly exportedAuthorizations = new Map<bigint, { userId: bigint; dcId: number; bytes: Buffer }>();
   readonly botCommands = new Map<bigint, { command: string; description: string }[]>();
+  /** Bots' send limits (Bots FAQ): per chat and overall token buckets. */
+  readonly sendLimiter = new BotSendLimiter();
   readonly #latency = new Map<number, number>();
   readonly #floodPolicies = new Map<string, FloodPolicy>();
   readonly #floodBuckets = new Map<string, TokenBucket>();
@@ -77,8 +84,6 @@ export class Sandbox {
   readonly #bandwidthCapByUser = new Map<bigint, number>();
   readonly #pacers = new Map<string, BytePacer>();
   readonly #options: SandboxOptions;
-  /** Updates for accounts with no connection to receive them, delivered when one appears (as Telegram does). */
-  readonly #pendingUpdates = new Map<bigint, TLObject[]>();
   #started = false;
 
   constructor(options: SandboxOptions = {}) {
@@ -143,6 +148,14 @@ export class Sandbox {
   countError(message: string): void {
     this.counters.errors[message] = (this.counters.errors[message] ?? 0) + 1;
     if (message.startsWith('FLOOD_WAIT_')) this.counters.floodWaits++;
+  }
+
+  /** Counts a bot's send into a chat against its send limits: 420 FLOOD_WAIT_X beyond them. */
+  checkSendLimit(botId: bigint, chat: string): void {
+    const wait = this.sendLimiter.take(botId, chat);
+    if (wait === 0) return;
+    this.counters.sendFloodWaits++;
+    throw floodWait(wait);
   }
 
   // ── knobs ────────────────────────────────────────────────────────────
@@ -253,34 +266,18 @@ export class Sandbox {
   }
 
   // ── updates ──────────────────────────────────────────────────────────
+  /**
+   * Pushes an event to the account's connections on its home DC that asked for updates. Nothing is kept for an
+   * account that is away: as on Telegram, its client asks for what it missed with updates.getDifference.
+   */
   #deliver(e: WorldEvent): void {
     const account = this.world.accounts.get(e.to);
     if (!account) return;
     const updates = this.#render(e);
-    let delivered = false;
-    for (const dc of this.dcs) {
-      for (const conn of dc.updateReceivers(e.to)) {
-        conn.pushUpdate(updates);
-        delivered = true;
-      }
+    for (const conn of this.dc(account.homeDc).updateReceivers(e.to)) {
+      conn.pushUpdate(updates);
+      this.counters.updatesPushed++;
     }
-    if (!delivered) {
-      const queue = this.#pendingUpdates.get(e.to) ?? [];
-      queue.push(updates);
-      // Telegram keeps a bounded backlog for an offline bot; so does the sandbox.
-      if (queue.length > 1000) queue.shift();
-      this.#pendingUpdates.set(e.to, queue);
-    }
-  }
-
-  /** A connection became able to receive updates for its account: hand it the backlog. */
-  flushPendingUpdates(conn: Connection): void {
-    const userId = conn.key?.userId;
-    if (userId === undefined || !conn.receivesUpdates) return;
-    const queue = this.#pendingUpdates.get(userId);
-    if (!queue) return;
-    this.#pendingUpdates.delete(userId);
-    for (const u of queue) conn.pushUpdate(u);
   }
 
   #render(e: WorldEvent): TLObject {
@@ -294,14 +291,16 @@ export class Sandbox {
         users, chats: [], date, seq: 0,
       });
     }
-    const message = messageTl(this.world, e.message, e.to);
     const channel = e.box !== 'private';
-    const update = e.kind === 'new-message'
-      ? (channel ? new api.UpdateNewChannelMessage({ message, pts: e.pts, ptsCount: 1 }) : new api.UpdateNewMessage({ message, pts: e.pts, ptsCount: 1 }))
-      : (channel ? new api.UpdateEditChannelMessage({ message, pts: e.pts, ptsCount: 1 }) : new api.UpdateEditMessage({ message, pts: e.pts, ptsCount: 1 }));
-    const { users, chats } = entitiesFor(this.world, [e.message], e.to);
-    if (channel && e.box !== 'private' && e.box.kind === 'channel' && !chats.length) chats.push(channelTl(this.world.channel(e.box.id), e.to));
-    return new api.Updates({ updates: [update], users, chats, date, seq: 0 });
+    const items = e.kind === 'new-message' ? e.messages : [{ message: e.message, pts: e.pts }];
+    const updates = items.map(({ message: m, pts }) => {
+      const message = messageTl(this.world, m, e.to);
+      if (e.kind === 'new-message') return channel ? new api.UpdateNewChannelMessage({ message, pts, ptsCount: 1 }) : new api.UpdateNewMessage({ message, pts, ptsCount: 1 });
+      return channel ? new api.UpdateEditChannelMessage({ message, pts, ptsCount: 1 }) : new api.UpdateEditMessage({ message, pts, ptsCount: 1 });
+    });
+    const { users, chats } = entitiesFor(this.world, items.map((i) => i.message), e.to);
+    if (e.box !== 'private' && e.box.kind === 'channel' && !chats.length) chats.push(channelTl(this.world.channel(e.box.id), e.to));
+    return new api.Updates({ updates, users, chats, date, seq: 0 });
   }
 }
 

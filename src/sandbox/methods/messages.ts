@@ -1,8 +1,9 @@
-// Messaging a bot needs: send (with inline keyboards), edit, forward, read back, answer callback queries.
+// Messaging a bot needs: send (with inline keyboards), send a stored document or photo again (a copy), edit,
+// forward, read back, answer callback queries. A bot's sends count against its send limits (send-limits.ts).
 import { badRequest, forbidden } from '../errors.ts';
 import { Api, fromBig, toBig, type TLObject } from '../tl.ts';
 import { buttonsFromMarkup, channelTl, entitiesFor, messageTl, userTl } from '../render.ts';
-import type { Account, Channel, StoredMessage } from '../world.ts';
+import type { Account, Channel, MessageContent, StoredMessage } from '../world.ts';
 import { listMessages, type CallContext, type Handler } from './context.ts';
 
 const api = Api as any;
@@ -16,12 +17,38 @@ function checkCanWrite(ctx: CallContext, me: Account, target: { kind: 'user'; ac
     return;
   }
   if (me.bot && target.account.id !== me.id) {
+    // core.telegram.org/api/errors lists both; the Bot API says "user is deactivated" / "bot was blocked by the user".
+    if (target.account.deleted) throw badRequest('INPUT_USER_DEACTIVATED');
     if (!ctx.world.hasWritten(target.account.id, me.id)) throw badRequest('PEER_ID_INVALID');
+    if (ctx.world.hasBlocked(target.account.id, me.id)) throw forbidden('USER_IS_BLOCKED');
   }
 }
 
+type Target = { kind: 'user'; account: Account } | { kind: 'channel'; channel: Channel };
+
+/** A bot's send into a chat counts against its per-chat and overall limits (Bots FAQ). */
+function countSend(ctx: CallContext, me: Account, target: Target): void {
+  if (!me.bot) return;
+  ctx.sandbox.checkSendLimit(me.id, target.kind === 'user' ? `user:${target.account.id}` : `channel:${target.channel.id}`);
+}
+
+/** The stored document or photo an InputMedia names, checked the way Telegram checks a resent file. */
+function inputMediaContent(ctx: CallContext, me: Account, media: TLObject | undefined): MessageContent {
+  let id: TLObject | undefined;
+  let store: Map<bigint, { id: bigint; accessHash: bigint }>;
+  let field: 'documentId' | 'photoId';
+  if (media?.className === 'InputMediaDocument' && media.id?.className === 'InputDocument') [id, store, field] = [media.id, ctx.world.documents, 'documentId'];
+  else if (media?.className === 'InputMediaPhoto' && media.id?.className === 'InputPhoto') [id, store, field] = [media.id, ctx.world.photos, 'photoId'];
+  else throw badRequest('MEDIA_INVALID');
+  const stored = store.get(fromBig(id!.id));
+  if (!stored || stored.accessHash !== fromBig(id!.accessHash)) throw badRequest('MEDIA_INVALID');
+  const ref = ctx.world.checkFileReference(stored.id, me.id, Buffer.from(id!.fileReference ?? []));
+  if (ref !== 'ok') throw badRequest(ref === 'expired' ? 'FILE_REFERENCE_EXPIRED' : 'FILE_REFERENCE_INVALID');
+  return { [field]: stored.id };
+}
+
 /** Stores a message from the caller to a peer and returns the Updates Telegram answers a send with. */
-function deliver(ctx: CallContext, me: Account, target: { kind: 'user'; account: Account } | { kind: 'channel'; channel: Channel }, content: { text?: string; documentId?: bigint; buttons?: StoredMessage['buttons']; fwdFrom?: StoredMessage['fwdFrom'] }, randomId: TLObject | undefined): { message: StoredMessage; updates: TLObject[] } {
+function deliver(ctx: CallContext, me: Account, target: Target, content: MessageContent, randomId: TLObject | undefined): { message: StoredMessage; updates: TLObject[] } {
   let message: StoredMessage;
   let update: TLObject;
   if (target.kind === 'channel') {
@@ -49,6 +76,7 @@ export const messagesMethods: Record<string, Handler> = {
     checkCanWrite(ctx, me, target);
     if (typeof req.message !== 'string' || req.message.length === 0) throw badRequest('MESSAGE_EMPTY');
     if (req.message.length > 4096) throw badRequest('MESSAGE_TOO_LONG');
+    countSend(ctx, me, target);
     const { message, updates } = deliver(ctx, me, target, { text: req.message, buttons: buttonsFromMarkup(req.replyMarkup) }, req.randomId);
     return updatesOf(ctx, me, [message], updates);
   },
@@ -57,12 +85,10 @@ export const messagesMethods: Record<string, Handler> = {
     const me = ctx.me();
     const target = ctx.peer(req.peer);
     checkCanWrite(ctx, me, target);
-    if (req.media?.className !== 'InputMediaDocument' || req.media.id?.className !== 'InputDocument') throw badRequest('MEDIA_INVALID');
-    const doc = ctx.world.documents.get(fromBig(req.media.id.id));
-    if (!doc || doc.accessHash !== fromBig(req.media.id.accessHash)) throw badRequest('MEDIA_INVALID');
-    const ref = ctx.world.checkFileReference(doc.id, me.id, Buffer.from(req.media.id.fileReference ?? []));
-    if (ref !== 'ok') throw badRequest(ref === 'expired' ? 'FILE_REFERENCE_EXPIRED' : 'FILE_REFERENCE_INVALID');
-    const { message, updates } = deliver(ctx, me, target, { text: req.message ?? '', documentId: doc.id, buttons: buttonsFromMarkup(req.replyMarkup) }, req.randomId);
+    const media = inputMediaContent(ctx, me, req.media);
+    if (typeof req.message === 'string' && req.message.length > 1024) throw badRequest('MEDIA_CAPTION_TOO_LONG');
+    countSend(ctx, me, target);
+    const { message, updates } = deliver(ctx, me, target, { ...media, text: req.message ?? '', buttons: buttonsFromMarkup(req.replyMarkup) }, req.randomId);
     return updatesOf(ctx, me, [message], updates);
   },
 
@@ -75,6 +101,7 @@ export const messagesMethods: Record<string, Handler> = {
     if (!existing.out && !(peer.kind === 'channel' && existing.post)) throw forbidden('MESSAGE_AUTHOR_REQUIRED');
     const buttons = req.replyMarkup !== undefined ? buttonsFromMarkup(req.replyMarkup) ?? null : undefined;
     if (req.message === undefined && buttons === undefined) throw badRequest('MESSAGE_NOT_MODIFIED');
+    countSend(ctx, me, target);
     const message = ctx.world.editMessage(me.id, peer, req.id, { text: req.message, buttons });
     const update = peer.kind === 'channel'
       ? new api.UpdateEditChannelMessage({ message: messageTl(ctx.world, message, me.id), pts: ctx.world.channel(peer.id).box.pts, ptsCount: 1 })
@@ -91,6 +118,9 @@ export const messagesMethods: Record<string, Handler> = {
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100) throw badRequest('MESSAGE_IDS_EMPTY');
     const randomIds: TLObject[] = req.randomId ?? [];
     if (randomIds.length !== ids.length) throw badRequest('RANDOM_ID_INVALID');
+    countSend(ctx, me, to);
+    // Forwarded albums stay albums, under a grouped_id of their own.
+    const groups = new Map<bigint, bigint>();
     const delivered: StoredMessage[] = [];
     const updates: TLObject[] = [];
     ids.forEach((id, i) => {
@@ -100,7 +130,12 @@ export const messagesMethods: Record<string, Handler> = {
       const fwdFrom = src.fwdFrom ?? (from.kind === 'channel'
         ? { fromId: { kind: 'channel' as const, id: from.channel.id }, date: src.date, channelPost: src.id }
         : { fromId: { kind: 'user' as const, id: src.fromId ?? me.id }, date: src.date });
-      const r = deliver(ctx, me, to, { text: src.text, documentId: src.documentId, fwdFrom }, randomIds[i]);
+      let groupedId: bigint | undefined;
+      if (src.groupedId !== undefined) {
+        if (!groups.has(src.groupedId)) groups.set(src.groupedId, ctx.world.newGroupedId());
+        groupedId = groups.get(src.groupedId);
+      }
+      const r = deliver(ctx, me, to, { text: src.text, documentId: src.documentId, photoId: src.photoId, other: src.other, groupedId, fwdFrom }, randomIds[i]);
       delivered.push(r.message);
       updates.push(...r.updates);
     });

@@ -2,8 +2,26 @@
 import { badRequest, seeOther, RpcError } from '../errors.ts';
 import { readFileRange } from '../file-bytes.ts';
 import { checkGetFilePart } from '../rules.ts';
-import { bytesHeader, fromBig, ID, int32, uint32 } from '../tl.ts';
-import type { Handler } from './context.ts';
+import { bytesHeader, fromBig, ID, int32, uint32, type TLObject } from '../tl.ts';
+import type { FileSourceSpec } from '../file-bytes.ts';
+import type { CallContext, Handler } from './context.ts';
+
+/** The stored bytes an input file location names: a document, or one size of a photo. */
+function resolveLocation(ctx: CallContext, loc: TLObject): { id: bigint; dcId: number; source: FileSourceSpec; size: number } {
+  if (loc.className === 'InputDocumentFileLocation') {
+    const doc = ctx.world.documents.get(fromBig(loc.id));
+    if (!doc || doc.accessHash !== fromBig(loc.accessHash)) throw badRequest('FILE_ID_INVALID');
+    return doc;
+  }
+  if (loc.className === 'InputPhotoFileLocation') {
+    const photo = ctx.world.photos.get(fromBig(loc.id));
+    if (!photo || photo.accessHash !== fromBig(loc.accessHash)) throw badRequest('FILE_ID_INVALID');
+    const size = photo.sizes.find((s) => s.type === loc.thumbSize);
+    if (!size) throw badRequest('LOCATION_INVALID');
+    return { id: photo.id, dcId: photo.dcId, source: { kind: 'generated', seed: size.seed, size: size.size }, size: size.size };
+  }
+  throw badRequest('LOCATION_INVALID');
+}
 
 export const uploadMethods: Record<string, Handler> = {
   'upload.GetFile': async (ctx, req) => {
@@ -15,9 +33,7 @@ export const uploadMethods: Record<string, Handler> = {
     const ruleError = checkGetFilePart(offset, limit, Boolean(req.precise));
     if (ruleError) throw badRequest(ruleError);
     const loc = req.location;
-    if (loc.className !== 'InputDocumentFileLocation') throw badRequest('LOCATION_INVALID');
-    const doc = ctx.world.documents.get(fromBig(loc.id));
-    if (!doc || doc.accessHash !== fromBig(loc.accessHash)) throw badRequest('FILE_ID_INVALID');
+    const doc = resolveLocation(ctx, loc);
     if (doc.dcId !== ctx.dc.id) throw seeOther(`FILE_MIGRATE_${doc.dcId}`);
     const ref = ctx.world.checkFileReference(doc.id, me.id, Buffer.from(loc.fileReference ?? []));
     if (ref === 'expired') throw badRequest('FILE_REFERENCE_EXPIRED');
