@@ -18,6 +18,7 @@ import { lifecycleCases } from './support/store-contract/lifecycle.ts';
 import { outageCases } from './support/store-contract/outage.ts';
 import { rateLimitCases } from './support/store-contract/rate-limits.ts';
 import { sessionSettingCases } from './support/store-contract/sessions-settings.ts';
+import { slidingWindowCases } from './support/store-contract/sliding-windows.ts';
 import { userCases } from './support/store-contract/users.ts';
 
 const silent = pino({ level: 'silent' });
@@ -129,7 +130,7 @@ const realMongoBackend: Backend = {
   },
 };
 
-const caseGroups = [userCases, fileCases, bandwidthCases, rateLimitCases, sessionSettingCases, lifecycleCases, outageCases];
+const caseGroups = [userCases, fileCases, bandwidthCases, rateLimitCases, slidingWindowCases, sessionSettingCases, lifecycleCases, outageCases];
 
 for (const backend of [sqliteBackend, wireBackend, realMongoBackend]) {
   describe(`store contract: ${backend.name}`, () => {
