@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { isStoreError, openStore, storeConfigFromEnv } from '../src/store/index.ts';
-import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/migrations.ts';
 import { MongoWireServer } from './support/mongo-wire-server.ts';
 
 const logger = pino({ level: 'silent' });
@@ -45,6 +45,26 @@ test('reopening keeps the data and does not migrate twice', async () => {
   await second.close();
 });
 
+test('a database of schema version 1 is upgraded in place: its users stay and are reachable', async () => {
+  const dataDir = tempDir();
+  const db = new Database(join(dataDir, 'streambot.db'));
+  db.exec(MIGRATIONS[0]!);
+  db.pragma('user_version = 1');
+  db.prepare('INSERT INTO users (user_id, username, join_date, last_active) VALUES (7, ?, 1, 1)').run('old');
+  db.close();
+  const store = await openStore({ dataDir, logger, sweepIntervalMs: 0 });
+  try {
+    assert.deepEqual([(await store.getUser(7))?.username, (await store.getUser(7))?.unreachable], ['old', null]);
+    assert.equal(await store.setUnreachable(7, 'blocked'), true);
+    assert.equal((await store.takeSlidingWindow('links:7', 1000, 1)).allowed, true);
+  } finally {
+    await store.close();
+  }
+  const reopened = new Database(join(dataDir, 'streambot.db'));
+  assert.equal(reopened.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  reopened.close();
+});
+
 test('a database written by a newer StreamBot is refused instead of being misread', async () => {
   const dataDir = tempDir();
   const db = new Database(join(dataDir, 'streambot.db'));
@@ -75,7 +95,7 @@ test('with a database URL the store is MongoDB and creates its indexes at start'
     assert.equal(store.backend, 'mongodb');
     await store.close();
     const created = server.log.filter((c) => c.name === 'createIndexes').map((c) => c.collection).sort();
-    assert.deepEqual(created, ['bandwidth_usage', 'files', 'rate_limits', 'users']);
+    assert.deepEqual(created, ['bandwidth_usage', 'files', 'rate_limits', 'sliding_windows', 'users']);
   } finally {
     await server.stop();
   }

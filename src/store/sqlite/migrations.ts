@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.ts';
 
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: the collections of the MongoDB backend, as tables with the same field names. Times are epoch milliseconds.
   `
   CREATE TABLE users (

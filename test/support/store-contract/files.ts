@@ -71,6 +71,8 @@ export function fileCases(add: AddCase): void {
         const page = await s.listFilesByUser(7, { cursor, limit: 3 });
         seen.push(...page.items.map((f) => f.id));
         for (const f of page.items) assert.equal(f.userId, 7);
+        // A bot puts the cursor in callback data (64 bytes) with a prefix of its own.
+        if (page.nextCursor) assert.ok(page.nextCursor.length <= 40, `cursor of ${page.nextCursor.length} characters`);
         cursor = page.nextCursor;
         pages++;
       } while (cursor);
@@ -123,6 +125,27 @@ export function fileCases(add: AddCase): void {
       await a.deleteFile(f.id);
       await a.flush();
       assert.equal(await b.getFile(f.id), null);
+    },
+  });
+  add({
+    name: 'files: counted per user and in total; expired files are left out, revoked ones counted',
+    async run({ open, clock }) {
+      const s = await open();
+      const r = await open();
+      await s.registerFile(file(1000, 1, { expiresAt: new Date(START + 1000) }));
+      const revoked = await s.registerFile(file(1001, 1));
+      await s.registerFile(file(1002, 1));
+      await s.registerFile(file(1003, 2));
+      await s.revokeFile(revoked.id);
+      assert.equal(await r.countFiles(), 4);
+      assert.equal(await r.countFiles({}), 4);
+      assert.equal(await r.countFiles({ userId: 1 }), 3);
+      assert.equal(await r.countFiles({ userId: 3 }), 0);
+      clock.t = START + 1000;
+      assert.equal(await r.countFiles(), 3);
+      assert.equal(await r.countFiles({ userId: 1 }), 2);
+      await rejectsWith(r.countFiles({ userId: 0 }), 'SB_ERR_STORE_INVALID_ARGUMENT');
+      await rejectsWith(r.countFiles({ userId: '1' as unknown as number }), 'SB_ERR_STORE_INVALID_ARGUMENT');
     },
   });
 }

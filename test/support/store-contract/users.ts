@@ -10,7 +10,7 @@ export function userCases(add: AddCase): void {
       const s = await open();
       const first = await s.upsertUser({ userId: 42, username: 'alice', firstName: 'Alice' });
       assert.equal(first.joinDate.getTime(), START);
-      assert.deepEqual([first.username, first.firstName, first.isBanned, first.filesShared, first.bandwidthUsed], ['alice', 'Alice', false, 0, 0]);
+      assert.deepEqual([first.username, first.firstName, first.isBanned, first.filesShared, first.bandwidthUsed, first.unreachable], ['alice', 'Alice', false, 0, 0, null]);
       clock.t += 5000;
       const second = await s.upsertUser({ userId: 42, firstName: 'Al' });
       assert.equal(second.joinDate.getTime(), START);
@@ -71,6 +71,47 @@ export function userCases(add: AddCase): void {
       await rejectsWith(s.listUsers({ cursor: 'not-a-cursor' }), 'SB_ERR_STORE_INVALID_CURSOR');
       await rejectsWith(s.listUsers({ cursor: Buffer.from('f:1:abcdefghijkl').toString('base64url') }), 'SB_ERR_STORE_INVALID_CURSOR');
       await rejectsWith(s.listUsers({ limit: 0 }), 'SB_ERR_STORE_INVALID_ARGUMENT');
+    },
+  });
+  add({
+    name: 'users: unreachable users are skipped by broadcasts until they write again',
+    async run({ open }) {
+      const s = await open();
+      const r = await open();
+      for (const userId of [1, 2, 3, 4, 5]) await s.upsertUser({ userId });
+      assert.equal(await s.setUnreachable(2, 'blocked'), true);
+      assert.equal(await s.setUnreachable(3, 'deactivated'), true);
+      assert.equal(await s.setBanned(5, true), true);
+      assert.equal(await s.setUnreachable(99, 'blocked'), false, 'unknown user');
+      for (const bad of ['gone', undefined, true, 'BLOCKED']) {
+        await rejectsWith(s.setUnreachable(4, bad as never), 'SB_ERR_STORE_INVALID_ARGUMENT');
+      }
+      await rejectsWith(s.setUnreachable(0, 'blocked'), 'SB_ERR_STORE_INVALID_ARGUMENT');
+      assert.equal((await r.getUser(2))?.unreachable, 'blocked');
+      assert.equal((await r.getUser(3))?.unreachable, 'deactivated');
+      assert.equal((await r.getUser(4))?.unreachable, null, 'a refused call changed nothing');
+
+      const ids = async (options?: Parameters<typeof s.userIds>[0]) => {
+        const out: number[] = [];
+        for await (const id of r.userIds({ pageSize: 2, ...options })) out.push(id);
+        return out;
+      };
+      assert.deepEqual(await ids(), [1, 4]);
+      assert.deepEqual(await ids({ includeUnreachable: true }), [1, 2, 3, 4]);
+      assert.deepEqual(await ids({ includeBanned: true }), [1, 4, 5]);
+      assert.deepEqual(await ids({ includeBanned: true, includeUnreachable: true }), [1, 2, 3, 4, 5]);
+      assert.equal(await r.countUsers({ unreachable: true }), 2);
+      assert.equal(await r.countUsers({ unreachable: false }), 3);
+      assert.equal(await r.countUsers({ unreachable: false, banned: false }), 2);
+      assert.equal(await r.countUsers({ unreachable: true, banned: true }), 0);
+
+      const back = await r.upsertUser({ userId: 2 });
+      assert.equal(back.unreachable, null, 'writing to the bot again makes a user reachable');
+      assert.equal((await s.getUser(2))?.unreachable, null);
+      assert.equal(await s.setUnreachable(3, null), true);
+      assert.equal((await r.getUser(3))?.unreachable, null);
+      assert.deepEqual(await ids(), [1, 2, 3, 4]);
+      assert.equal(await r.countUsers({ unreachable: true }), 0);
     },
   });
 }
