@@ -4,6 +4,7 @@ import pino from 'pino';
 import { loadConfig, redactedConfig, ConfigError } from './app/config.ts';
 import { preflight } from './app/preflight.ts';
 import { startApp } from './app/app.ts';
+import { RecentLogs } from './bot/index.ts';
 
 function refuseToStart(err: unknown): never {
   if (!(err instanceof ConfigError)) throw err;
@@ -17,7 +18,10 @@ try {
 } catch (err) {
   refuseToStart(err);
 }
-const logger = pino({ level: config.logLevel });
+// Recent lines are kept in memory as well, for the admins' /logs command.
+const logs = new RecentLogs();
+const level = config.logLevel as pino.Level;
+const logger = pino({ level }, pino.multistream([{ stream: process.stdout, level }, { stream: logs, level }]));
 let checked;
 try {
   checked = await preflight(config);
@@ -27,7 +31,7 @@ try {
 logger.info({ config: redactedConfig(config) }, 'starting');
 let app;
 try {
-  app = await startApp(config, { logger, sandbox: checked.sandbox });
+  app = await startApp(config, { logger, recentLogs: logs, sandbox: checked.sandbox });
 } catch (err) {
   if (err instanceof ConfigError) refuseToStart(err);
   logger.fatal({ err }, 'StreamBot could not start');

@@ -8,6 +8,8 @@ import { LogChannelSource } from './file-source.ts';
 import { startUsageAccounting } from './usage-accounting.ts';
 import { checkLogChannel } from './log-channel-check.ts';
 import { configureReadAhead } from '../streaming/index.ts';
+import { RecentLogs, type Bot } from '../bot/index.ts';
+import { createBandwidthQuota, listenForUpdates, quotaAdmission, savedUpdatesState, startBot } from './bot-side.ts';
 import type { AppConfig } from './config.ts';
 import type { SandboxEndpoint } from '../sandbox/client.ts';
 import type { SessionEvent, TelegramSessionSpec } from '../../actors/session/protocol.ts';
@@ -20,6 +22,10 @@ export interface App {
   supervisor: Supervisor;
   http: HttpServer;
   logger: Logger;
+  /** The chat side; absent when started with `bot: false`. */
+  bot?: Bot;
+  /** Recent log lines for the /logs admin command (when the app made its own logger). */
+  logs: RecentLogs;
   close(): Promise<void>;
 }
 
@@ -39,16 +45,25 @@ export interface StartOptions {
   workerEntry?: string;
   /** Extra workerData fields for every session (the fault switches of a test worker). */
   sessionSpecExtra?: Record<string, unknown>;
+  /** Run the chat side (default true). Tests of the sessions alone turn it off so nothing else answers users. */
+  bot?: boolean;
+  /** Clock of the store and the bot (limits, quotas, months); tests move it. */
+  now?: () => number;
+  /** Where /logs reads recent lines; pass the one a given logger writes to. */
+  recentLogs?: RecentLogs;
 }
 
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<App> {
-  const logger = opts.logger ?? pino({ level: config.logLevel });
-  const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, flushIntervalMs: config.usageFlushMs, logger: logger.child({ component: 'store' }) });
+  const logs = opts.recentLogs ?? new RecentLogs();
+  const logger = opts.logger ?? pino({ level: config.logLevel }, pino.multistream([{ stream: process.stdout, level: config.logLevel as pino.Level }, { stream: logs, level: config.logLevel as pino.Level }]));
+  const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, flushIntervalMs: config.usageFlushMs, now: opts.now, logger: logger.child({ component: 'store' }) });
   const sandbox = opts.sandbox ?? (config.sandboxUrl ? await sandboxEndpoint(config.sandboxUrl) : undefined);
   const specs: TelegramSessionSpec[] = [];
   for (const [i, botToken] of config.botTokens.entries()) {
     specs.push({ botToken, apiId: config.apiId, apiHash: config.apiHash, session: (await store.getSession(sessionKey(botToken))) ?? undefined, sandbox, receiveUpdates: i === 0, ...opts.sessionSpecExtra });
   }
+  const withBot = opts.bot !== false;
+  if (withBot) specs[0]!.updatesState = await savedUpdatesState(store, config);
   const supervisor = createSupervisor<TelegramSessionSpec>({
     workerEntry: opts.workerEntry ?? SESSION_WORKER,
     sessions: specs,
@@ -66,16 +81,19 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       store.saveSession(sessionKey(specs[index]!.botToken), e.session).catch((err) => logger.error({ err, session: index }, 'could not save session'));
     }
   });
+  const updates = withBot ? listenForUpdates(supervisor, store, config, logger.child({ component: 'bot' })) : undefined;
   try {
     await supervisor.ready();
     await checkLogChannel(supervisor, config.logChannel);
   } catch (err) {
+    updates?.detach();
     await supervisor.stop();
     await store.close();
     throw err;
   }
   configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
-  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, readAhead: { window: config.readAheadBlocks, initialWindow: Math.min(2, config.readAheadBlocks) } });
+  const quota = createBandwidthQuota({ store, globalLimitBytes: config.bot.bandwidthLimitBytes, userLimitBytes: config.bot.userBandwidthLimitBytes, now: opts.now });
+  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, admit: quotaAdmission(quota, opts.now), readAhead: { window: config.readAheadBlocks, initialWindow: Math.min(2, config.readAheadBlocks) } });
   // Bytes are charged as they leave, block by block, so usage moves during a long stream and a crash loses at most
   // one flush interval of it.
   const stopUsage = startUsageAccounting({ store, source, logger: logger.child({ component: 'usage' }) });
@@ -102,11 +120,18 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     await store.close();
     throw err;
   }
-  logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox) }, 'StreamBot is serving');
+  let bot: Bot | undefined;
+  if (updates) {
+    bot = await startBot({ config, store, supervisor, logger: logger.child({ component: 'bot' }), logs, activeStreams: () => http.stats().activeStreams, now: opts.now });
+    updates.attach(bot);
+  }
+  logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox), bot: Boolean(bot) }, 'StreamBot is serving');
   let closing: Promise<void> | undefined;
   return {
-    config, store, supervisor, http, logger,
+    config, store, supervisor, http, logger, bot, logs,
     close: () => (closing ??= (async () => {
+      updates?.detach();
+      await bot?.stop();
       await http.close();
       stopUsage();
       await supervisor.stop();

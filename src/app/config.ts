@@ -9,10 +9,10 @@ import type { ConnectionString as ConnectionStringType } from 'mongodb-connectio
 // The driver's own connection-string parser. Loaded as CommonJS: its package exports declare types only there.
 const { ConnectionString } = createRequire(import.meta.url)('mongodb-connection-string-url') as { ConnectionString: typeof ConnectionStringType };
 
-export class ConfigError extends Error {
-  readonly code = 'SB_ERR_CONFIG';
-  override name = 'ConfigError';
-}
+import { ConfigError } from './config-error.ts';
+import { readBotSettings, type BotSettings } from './bot-config.ts';
+
+export { ConfigError };
 
 export interface AppConfig {
   /** Primary bot first, then ADDITIONAL_BOT_TOKENS / MULTI_TOKENn: one session worker each. */
@@ -52,6 +52,8 @@ export interface AppConfig {
   /** Test-only: accept a bare log-channel message id as a link id. Never enable on a public instance. */
   allowMessageIds: boolean;
   logLevel: LogLevel;
+  /** What the bot allows and refuses (bot-config.ts). */
+  bot: BotSettings;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -278,6 +280,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     usageFlushMs: check(() => int(env, 'USAGE_FLUSH_MS', 2000, 100, 60000), 2000),
     allowMessageIds: check(() => flag(env, 'ALLOW_MESSAGE_IDS'), false),
     logLevel: check(() => logLevel(env), 'info'),
+    bot: readBotSettings(env, check),
   };
   if (problems.length) throw new ConfigError(problems.join('\n'));
   return config;

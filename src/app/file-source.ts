@@ -1,7 +1,7 @@
 // The FileSource the HTTP server reads: a link id resolves (through the store) to a log-channel message, whose
 // document the session actors fetch block by block with read-ahead striped over sessions.
 import { openReadAhead, type ReadAheadOptions } from '../streaming/index.ts';
-import type { BlockStream, FileInfo, FileSource } from '../streaming/types.ts';
+import type { BlockStream, FileInfo, FileRefusal, FileSource } from '../streaming/types.ts';
 import type { Store } from '../store/index.ts';
 import type { Supervisor } from '../../actors/supervisor/index.ts';
 import type { FileMeta } from '../../actors/session/protocol.ts';
@@ -12,7 +12,11 @@ export interface LogChannelSourceOptions {
   logChannel: string;
   allowMessageIds?: boolean;
   readAhead?: ReadAheadOptions;
+  /** Asked before a new response of a stored file starts (bandwidth quotas); a refusal answers instead of bytes. */
+  admit?: (owner: number) => Promise<FileRefusal | null>;
 }
+
+const REVOKED: FileRefusal = { refused: { status: 410, title: 'Link revoked', message: 'This link was revoked by the person who shared it. Ask them for a new one.' } };
 
 const NOT_FOUND = new Set(['FILE_NOT_FOUND', 'MESSAGE_ID_INVALID']);
 
@@ -26,14 +30,16 @@ export class LogChannelSource implements FileSource {
     this.#opts = opts;
   }
 
-  async stat(id: string): Promise<FileInfo | null> {
-    const { store, supervisor, logChannel, allowMessageIds } = this.#opts;
+  async stat(id: string): Promise<FileInfo | FileRefusal | null> {
+    const { store, supervisor, logChannel, allowMessageIds, admit } = this.#opts;
     let messageId: number | undefined;
     let fileName: string | undefined;
     let owner: number | undefined;
     const record = await store.getFile(id);
     if (record) {
-      if (record.revoked) return null;
+      if (record.revoked) return REVOKED;
+      const refusal = admit ? await admit(record.userId) : null;
+      if (refusal) return refusal;
       messageId = record.messageId;
       fileName = record.fileName;
       owner = record.userId;

@@ -3,7 +3,7 @@
 // response is accounted for exactly once (finish). Headers must leave within headersTimeoutMs or the client gets an
 // honest 503; allowMore is asked at every block boundary whether the body may go on.
 import { createHash } from 'node:crypto';
-import type { BlockStream, FileInfo, FileSource } from '../streaming/types.ts';
+import { isRefusal, type BlockStream, type FileInfo, type FileSource } from '../streaming/types.ts';
 import { BodyWriter, type WriteCounters } from './body-writer.ts';
 import { contentDisposition, type DispositionType } from './content-disposition.ts';
 import { hasResponseSubscribers, nextResponseId, publishResponseEvent } from './diagnostics.ts';
@@ -13,7 +13,7 @@ import { contentType, formatEtag, ifNoneMatchMatches, ifRangeMatches } from './h
 import type { HttpLogger } from './logger.ts';
 import { planMultipart } from './multipart.ts';
 import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.ts';
-import { sendComplete, sendHead, sendNotModified, sendText, writeHead, type HeaderList, type Status } from './replies.ts';
+import { sendComplete, sendHead, sendNotModified, sendPage, sendText, writeHead, type HeaderList, type Status } from './replies.ts';
 import type { HttpResponse } from './uws.ts';
 
 export interface FileRequest {
@@ -155,12 +155,18 @@ export class FileResponse {
     const stat = await this.#settle(() => source.stat(this.#req.id));
     if (stat === ABORTED) return;
     if (!stat.ok) return this.#failBeforeHeaders(sourceFailed('looking up the file', stat.error));
-    const info = stat.value;
-    this.#info = info;
-    if (info === null) {
+    const found = stat.value;
+    if (found === null) {
       sendText(this.#res, this.#req.head, 404, 'file not found');
       return this.#finish();
     }
+    if (isRefusal(found)) {
+      const { status, title, message, retryAfterS } = found.refused;
+      sendPage(this.#res, this.#req.head, status, title, message, retryAfterS === undefined ? [] : [['Retry-After', String(retryAfterS)]]);
+      return this.#finish();
+    }
+    const info = found;
+    this.#info = info;
     if (!Number.isSafeInteger(info.size) || info.size < 0) {
       return this.#failBeforeHeaders(sourceFailed('describing the file', new TypeError(`FileInfo.size is ${info.size}`)));
     }

@@ -10,6 +10,7 @@ export const STATUS = {
   304: '304 Not Modified',
   404: '404 Not Found',
   405: '405 Method Not Allowed',
+  410: '410 Gone',
   416: '416 Range Not Satisfiable',
   429: '429 Too Many Requests',
   502: '502 Bad Gateway',
@@ -67,4 +68,14 @@ const JSON_TYPE: HeaderList = [['Content-Type', 'application/json; charset=utf-8
 
 export function sendJson(res: HttpResponse, head: boolean, status: Status, body: string, extra: HeaderList = []): void {
   sendComplete(res, head, status, [...JSON_TYPE, ...extra], `${body}\n`);
+}
+
+const HTML_TYPE: HeaderList = [['Content-Type', 'text/html; charset=utf-8'], ['Cache-Control', 'no-store']];
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A short page a person reads in a browser (a link that is gone, a quota that is used up). */
+export function sendPage(res: HttpResponse, head: boolean, status: Status, title: string, text: string, extra: HeaderList = []): void {
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>`
+    + `<body style="font-family:system-ui,sans-serif;max-width:36em;margin:3em auto;padding:0 1em"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>\n`;
+  sendComplete(res, head, status, [...HTML_TYPE, ...extra], body);
 }

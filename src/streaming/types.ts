@@ -24,8 +24,17 @@ export interface BlockStream {
   close(): void;
 }
 
+/** Why a known link serves no bytes now: revoked (410), a bandwidth quota used up (429 or 503). */
+export interface FileRefusal {
+  refused: { status: 410 | 429 | 503; title: string; message: string; retryAfterS?: number };
+}
+
+export function isRefusal(value: FileInfo | FileRefusal | null): value is FileRefusal {
+  return value !== null && 'refused' in value;
+}
+
 export interface FileSource {
-  /** Resolves null for an unknown id; rejects only on infrastructure failure. */
-  stat(id: string): Promise<FileInfo | null>;
+  /** Resolves null for an unknown id, a refusal for a link that serves nothing now; rejects only on infrastructure failure. */
+  stat(id: string): Promise<FileInfo | FileRefusal | null>;
   open(info: FileInfo, start: number, endInclusive: number): BlockStream;
 }

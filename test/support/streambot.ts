@@ -4,6 +4,7 @@ import { Sandbox, endpointOf } from '../../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../../src/sandbox/control.ts';
 import { loadConfig } from '../../src/app/config.ts';
 import { startApp, type App } from '../../src/app/app.ts';
+import type { RecentLogs } from '../../src/bot/index.ts';
 
 export interface Harness {
   sandbox: Sandbox;
@@ -15,7 +16,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { sessions?: number; env?: Record<string, string>; workerEntry?: string; specExtra?: Record<string, unknown> } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  sessions?: number;
+  env?: Record<string, string>;
+  workerEntry?: string;
+  specExtra?: Record<string, unknown>;
+  /** Run the chat side (default off: tests of the sessions and HTTP drive the bot calls themselves). */
+  bot?: boolean;
+  now?: () => number;
+  recentLogs?: RecentLogs;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const sandbox = await new Sandbox().start();
   const control = new SandboxControl(sandbox);
   const bots = Array.from({ length: opts.sessions ?? 2 }, (_, i) => control.createBot({ username: `stream${i}_bot` }));
@@ -34,7 +46,7 @@ export async function startHarness(opts: { sessions?: number; env?: Record<strin
     HEADERS_TIMEOUT_SECONDS: '60',
     ...opts.env,
   });
-  const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 100, maxMs: 1000, failedBaseMs: 500, failedMaxMs: 2000 } }, workerEntry: opts.workerEntry, sessionSpecExtra: opts.specExtra });
+  const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 100, maxMs: 1000, failedBaseMs: 500, failedMaxMs: 2000 } }, workerEntry: opts.workerEntry, sessionSpecExtra: opts.specExtra, bot: opts.bot ?? false, now: opts.now, recentLogs: opts.recentLogs });
   return {
     sandbox, control, app, bots, channel,
     base: `http://127.0.0.1:${app.http.port}`,
