@@ -33,7 +33,9 @@ const PIPELINE_UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unse
 
 export function updateDocs(coll: Collection, q: Document, u: Document | Document[], opts: { multi: boolean; upsert: boolean; sort?: Document }) {
   if (Array.isArray(u)) checkUpdatePipeline(u);
-  const isReplacement = !Array.isArray(u) && !Object.keys(u).some((k) => k.startsWith('$'));
+  const pipeline = Array.isArray(u) ? u : null;
+  const operators = !Array.isArray(u) && Object.keys(u).some((k) => k.startsWith('$')) ? u : null;
+  const replacement = !Array.isArray(u) && !operators ? u : null;
   const query = new Query(q, {});
   let targets = coll.docs.filter((d) => query.test(d));
   if (opts.sort && targets.length > 1) targets = new Query({}, {}).find(targets).sort(opts.sort).all() as Document[];
@@ -41,11 +43,11 @@ export function updateDocs(coll: Collection, q: Document, u: Document | Document
 
   if (targets.length === 0) {
     if (!opts.upsert) return { matched: 0, modified: 0, before: null, after: null, upsertedId: undefined };
-    let doc = isReplacement ? { ...equalityFields(q), ...clone(u) } : equalityFields(q);
-    if (Array.isArray(u)) {
-      doc = runPipeline(doc, u);
-    } else if (!isReplacement) {
-      const { $setOnInsert, ...rest } = u;
+    let doc = replacement ? { ...equalityFields(q), ...clone(replacement) } : equalityFields(q);
+    if (pipeline) {
+      doc = runPipeline(doc, pipeline);
+    } else if (operators) {
+      const { $setOnInsert, ...rest } = operators;
       modify(doc, { ...rest, $set: { ...rest.$set, ...$setOnInsert } });
     }
     doc._id ??= equalityFields(q)._id ?? new ObjectId();
@@ -60,11 +62,11 @@ export function updateDocs(coll: Collection, q: Document, u: Document | Document
   let after: Document | null = null;
   for (const target of targets) {
     before ??= clone(target);
-    let next = isReplacement ? { _id: target._id, ...clone(u) } : clone(target);
-    if (Array.isArray(u)) {
-      next = runPipeline(next, u);
-    } else if (!isReplacement) {
-      const { $setOnInsert: _ignored, ...rest } = u;
+    let next = replacement ? { _id: target._id, ...clone(replacement) } : clone(target);
+    if (pipeline) {
+      next = runPipeline(next, pipeline);
+    } else if (operators) {
+      const { $setOnInsert: _ignored, ...rest } = operators;
       modify(next, rest);
     }
     if (next._id !== target._id && String(next._id) !== String(target._id)) {
