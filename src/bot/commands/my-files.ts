@@ -1,0 +1,78 @@
+// /myfiles: the user's files, newest first, a page at a time, with Prev/Next and a Revoke button per file.
+// Callback data: "mf:p:<page>" and "mf:r:<file id>:<page>" (well under Telegram's 64 bytes).
+
+import type { InlineButton } from '../../../actors/session/protocol.ts';
+import type { BotServices, MessageCtx } from '../context.ts';
+import { linksOf } from '../links-reply.ts';
+import { texts } from '../texts.ts';
+import type { CallbackUpdate } from '../types.ts';
+import type { Command } from './command.ts';
+
+export const PAGE_SIZE = 5;
+/** The store lists at most 1000 files per call; pages beyond are not offered. */
+const MAX_PAGES = Math.floor(1000 / PAGE_SIZE);
+
+export const myFilesCommand: Command = {
+  name: 'myfiles',
+  async run(ctx: MessageCtx) {
+    const page = await renderPage(ctx.s, ctx.userId, 0);
+    if (!page) return ctx.say(texts.noFiles());
+    await ctx.reply(page.text, page.buttons);
+  },
+};
+
+export async function renderPage(s: BotServices, userId: number, pageIndex: number): Promise<{ text: string; buttons: InlineButton[][] } | null> {
+  const total = await s.store.countFiles({ userId });
+  if (total === 0) return null;
+  const pages = Math.min(MAX_PAGES, Math.ceil(total / PAGE_SIZE));
+  const index = Math.max(0, Math.min(pageIndex, pages - 1));
+  // Cursors only go forward; a page is the tail of the first (index + 1) pages.
+  const { items } = await s.store.listFilesByUser(userId, { limit: (index + 1) * PAGE_SIZE });
+  const files = items.slice(index * PAGE_SIZE);
+  const lines = [texts.myFilesHeader(index + 1, pages, total), ''];
+  const revokeRow: InlineButton[] = [];
+  files.forEach((f, i) => {
+    const n = index * PAGE_SIZE + i + 1;
+    const links = linksOf(f, s.config.baseUrl, s.config.videoFrontendUrl);
+    lines.push(texts.myFilesItem(n, { name: f.fileName, size: f.fileSize, date: f.uploadDate, download: links.download, stream: links.stream, revoked: f.revoked }));
+    if (!f.revoked) revokeRow.push({ text: texts.revokeButton(n), data: `mf:r:${f.id}:${index}` });
+  });
+  const buttons: InlineButton[][] = [];
+  // Two revoke buttons per row keep the labels readable on a phone.
+  for (let i = 0; i < revokeRow.length; i += 2) buttons.push(revokeRow.slice(i, i + 2));
+  const nav: InlineButton[] = [];
+  if (index > 0) nav.push({ text: texts.prevButton(), data: `mf:p:${index - 1}` });
+  if (index < pages - 1) nav.push({ text: texts.nextButton(), data: `mf:p:${index + 1}` });
+  if (nav.length) buttons.push(nav);
+  return { text: lines.join('\n'), buttons };
+}
+
+/** Handles "mf:..." callbacks; answers the callback in every case. */
+export async function onMyFilesCallback(s: BotServices, cb: CallbackUpdate, userId: number, isAdmin: boolean): Promise<void> {
+  const page = /^mf:p:(\d{1,4})$/.exec(cb.data);
+  const revoke = /^mf:r:([A-Za-z0-9_-]{1,32}):(\d{1,4})$/.exec(cb.data);
+  let toast: string | undefined;
+  let pageIndex: number;
+  if (page) {
+    pageIndex = Number(page[1]);
+  } else if (revoke) {
+    pageIndex = Number(revoke[2]);
+    const file = await s.store.getFile(revoke[1]!);
+    if (!file) {
+      toast = texts.fileNotFound();
+    } else if (file.userId !== userId && !isAdmin) {
+      await s.telegram.answerCallback(cb.queryId, texts.revokeNotYours(), true);
+      return;
+    } else {
+      await s.store.revokeFile(file.id);
+      s.logger.info({ userId, fileId: file.id }, 'file revoked by its owner');
+      toast = texts.revokedToast();
+    }
+  } else {
+    await s.telegram.answerCallback(cb.queryId, texts.staleButton());
+    return;
+  }
+  await s.telegram.answerCallback(cb.queryId, toast);
+  const view = await renderPage(s, userId, pageIndex);
+  await s.outbox.edit(cb.chatId, cb.messageId, view?.text ?? texts.noFiles(), view?.buttons ?? null);
+}
