@@ -193,8 +193,9 @@ export class SandboxControl {
     }
   }
 
-  channelMessages(channelId: string): { id: number; text: string; documentId?: string; photoId?: string; mediaKind?: MediaKind; forwarded: boolean }[] {
-    return [...this.sandbox.world.channel(id(channelId)).box.messages.values()].map((m) => ({ id: m.id, text: m.text, ...mediaOf(this.sandbox.world, m), forwarded: Boolean(m.fwdFrom) }));
+  /** A channel's messages; photoId only on photo messages. */
+  channelMessages(channelId: string): { id: number; text: string; documentId?: string; photoId?: string; forwarded: boolean }[] {
+    return [...this.sandbox.world.channel(id(channelId)).box.messages.values()].map((m) => ({ id: m.id, text: m.text, documentId: m.documentId?.toString(), ...(m.photoId !== undefined ? { photoId: m.photoId.toString() } : {}), forwarded: Boolean(m.fwdFrom) }));
   }
 
   /** Presses an inline button under a bot's message; resolves the bot's answer (or rejects on timeout). */

@@ -33,6 +33,19 @@ export const RULES: readonly Rule[] = [
   { id: 'callback-answer', rule: 'messages.setBotCallbackAnswer for a query that is not the bot\'s', error: '400 QUERY_ID_INVALID', source: 'https://core.telegram.org/method/messages.setBotCallbackAnswer' },
 ];
 
+/** Rules of what a file-to-link bot meets: media, unreachable users, send limits, missed updates. Tests: test/sandbox-bot-*.test.ts. */
+export const BOT_RULES: readonly Rule[] = [
+  { id: 'photo-sizes', rule: 'upload.getFile of inputPhotoFileLocation: thumb_size must name one of the photo\'s sizes (each size its own bytes; part, DC and file reference rules as for documents)', error: '400 LOCATION_INVALID', source: 'https://core.telegram.org/api/files#downloading-files' },
+  { id: 'media-resend', rule: 'messages.sendMedia with inputMediaDocument or inputMediaPhoto: the file reference must be the caller\'s own and current; the caption at most 1024 characters', error: '400 FILE_REFERENCE_EXPIRED / MEDIA_CAPTION_TOO_LONG', source: 'https://core.telegram.org/method/messages.sendMedia' },
+  { id: 'user-blocked', rule: 'a bot writing to a user who blocked it (a user who writes to the bot again has unblocked it)', error: '403 USER_IS_BLOCKED', source: 'https://core.telegram.org/method/messages.sendMessage' },
+  { id: 'user-deactivated', rule: 'a bot writing to a deleted account (users.getUsers shows it with deleted set)', error: '400 INPUT_USER_DEACTIVATED', source: 'https://core.telegram.org/method/messages.sendMessage' },
+  { id: 'bot-send-per-chat', rule: 'a bot\'s sends (sendMessage, sendMedia, forwardMessages, editMessage) into one chat beyond about one per second (burst 5)', error: '420 FLOOD_WAIT_X', source: 'https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this' },
+  { id: 'bot-send-overall', rule: 'a bot\'s sends across all chats beyond about 30 per second', error: '420 FLOOD_WAIT_X', source: 'https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this' },
+  { id: 'difference', rule: 'updates.getDifference from a saved pts: the messages (and edits) after it with their users and the new state; more than 100 come as differenceSlice; none as differenceEmpty', error: '(no error)', source: 'https://core.telegram.org/api/updates#fetching-the-difference' },
+  { id: 'difference-too-long', rule: 'updates.getDifference from a pts older than the kept history (10000 per box) or further behind than pts_total_limit', error: 'updates.differenceTooLong', source: 'https://core.telegram.org/method/updates.getDifference' },
+  { id: 'updates-home-dc', rule: 'updates are pushed to the account\'s connections on its home DC that made a request not wrapped in invokeWithoutUpdates; nothing missed is pushed on connect', error: '(no error)', source: 'https://core.telegram.org/api/updates' },
+];
+
 export const ONE_MIB = 1 << 20;
 
 /** Checks an upload.getFile part against the documented offset/limit rules; returns the error message or null. */
