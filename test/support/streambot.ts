@@ -25,6 +25,8 @@ export interface HarnessOptions {
   bot?: boolean;
   now?: () => number;
   recentLogs?: RecentLogs;
+  /** Runs on the sandbox before StreamBot starts (users, channels); returns more environment, e.g. ADMINS. */
+  setup?: (control: SandboxControl, world: { bots: { id: string; token: string }[]; channel: { id: string; accessHash: string } }) => Record<string, string>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -33,6 +35,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const bots = Array.from({ length: opts.sessions ?? 2 }, (_, i) => control.createBot({ username: `stream${i}_bot` }));
   const channel = control.createChannel({ title: 'log', admins: bots.map((b) => b.id) });
   const [first, ...rest] = bots;
+  const extraEnv = opts.setup?.(control, { bots, channel }) ?? {};
   const config = loadConfig({
     BOT_TOKEN: first!.token,
     ADDITIONAL_BOT_TOKENS: rest.map((b) => b.token).join(','),
@@ -45,6 +48,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     // A busy CI machine can be slow to produce first bytes; the 503-on-stall answer has its own tests (test/http-headers-timeout.test.ts).
     HEADERS_TIMEOUT_SECONDS: '60',
     ...opts.env,
+    ...extraEnv,
   });
   const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 100, maxMs: 1000, failedBaseMs: 500, failedMaxMs: 2000 } }, workerEntry: opts.workerEntry, sessionSpecExtra: opts.specExtra, bot: opts.bot ?? false, now: opts.now, recentLogs: opts.recentLogs });
   return {
