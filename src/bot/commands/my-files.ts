@@ -17,7 +17,7 @@ export const myFilesCommand: Command = {
   async run(ctx: MessageCtx) {
     const page = await renderPage(ctx.s, ctx.userId, 0);
     if (!page) return ctx.say(texts.noFiles());
-    await ctx.reply(page.text, page.buttons);
+    await ctx.reply(page.text, page.buttons.length ? page.buttons : undefined);
   },
 };
 
@@ -74,5 +74,6 @@ export async function onMyFilesCallback(s: BotServices, cb: CallbackUpdate, user
   }
   await s.telegram.answerCallback(cb.queryId, toast);
   const view = await renderPage(s, userId, pageIndex);
-  await s.outbox.edit(cb.chatId, cb.messageId, view?.text ?? texts.noFiles(), view?.buttons ?? null);
+  // An empty keyboard removes the old buttons.
+  await s.outbox.edit(cb.chatId, cb.messageId, view?.text ?? texts.noFiles(), view?.buttons.length ? view.buttons : null);
 }
