@@ -20,8 +20,8 @@ export class Connection {
   #seq = 0;
   #lastMsgId = 0n;
   /**
-   * Set by the first request not wrapped in invokeWithoutUpdates: Telegram pushes updates to such sessions
-   * (core.telegram.org/api/updates), on the account's home DC only.
+   * Set by the first request that is neither wrapped in invokeWithoutUpdates nor a file query: Telegram pushes
+   * updates to such sessions (core.telegram.org/api/updates), on the account's home DC only.
    */
   receivesUpdates = false;
   #closed = false;
@@ -193,7 +193,8 @@ export class Connection {
       if (inner.className === 'InvokeWithoutUpdates') withoutUpdates = true;
       inner = inner.query;
     }
-    if (!withoutUpdates) this.receivesUpdates = true;
+    // File queries never subscribe a connection (core.telegram.org/method/invokeWithoutUpdates).
+    if (!withoutUpdates && !inner.className.startsWith('upload.')) this.receivesUpdates = true;
     let result: Buffer[];
     try {
       result = await this.dc.sandbox.dispatch(this, inner);

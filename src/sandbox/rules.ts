@@ -43,7 +43,7 @@ export const BOT_RULES: readonly Rule[] = [
   { id: 'bot-send-overall', rule: 'a bot\'s sends across all chats beyond about 30 per second', error: '420 FLOOD_WAIT_X', source: 'https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this' },
   { id: 'difference', rule: 'updates.getDifference from a saved pts: the messages (and edits) after it with their users and the new state; more than 100 come as differenceSlice; none as differenceEmpty', error: '(no error)', source: 'https://core.telegram.org/api/updates#fetching-the-difference' },
   { id: 'difference-too-long', rule: 'updates.getDifference from a pts older than the kept history (10000 per box) or further behind than pts_total_limit', error: 'updates.differenceTooLong', source: 'https://core.telegram.org/method/updates.getDifference' },
-  { id: 'updates-home-dc', rule: 'updates are pushed to the account\'s connections on its home DC that made a request not wrapped in invokeWithoutUpdates; nothing missed is pushed on connect', error: '(no error)', source: 'https://core.telegram.org/api/updates' },
+  { id: 'updates-home-dc', rule: 'updates are pushed to the account\'s connections on its home DC that made a request other than a file query and not wrapped in invokeWithoutUpdates; nothing missed is pushed on connect', error: '(no error)', source: 'https://core.telegram.org/method/invokeWithoutUpdates' },
 ];
 
 export const ONE_MIB = 1 << 20;
