@@ -194,4 +194,15 @@ describe('floods and failures', () => {
     await h.send(textMsg(USER, 'hello'));
     assert.match(last(), /Send me a file/);
   });
+
+  test('stop waits for work in progress, then updates are ignored', async () => {
+    h = await harness();
+    h.tg.copyDelayMs = 2000;
+    h.bot.handle(fileMsg(USER));
+    await h.bot.stop();
+    assert.match(last(), /Your link is ready/);
+    h.bot.handle(textMsg(USER, 'anyone there?'));
+    await h.bot.idle();
+    assert.equal(h.tg.sent(String(USER)).length, 1);
+  });
 });
