@@ -142,8 +142,12 @@ const api: SessionApi = {
     try {
       const me = await login();
       saveSession();
-      // Missed updates are fetched in the background: the bot's handler is attached once the app is ready.
-      if (feed) void feed.start();
+      // Ready means updates flow: a first run learns the update state before it answers (one quick call); missed
+      // updates after a restart are fetched in the background, held by the app until the bot is attached.
+      if (feed) {
+        const started = feed.start();
+        if (!spec.updatesState) await started;
+      }
       return { botId: me.id.toString(), username: me.username ?? '' };
     } catch (err) {
       await disconnect().catch(() => {});

@@ -122,7 +122,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   }
   let bot: Bot | undefined;
   if (updates) {
-    bot = await startBot({ config, store, supervisor, logger: logger.child({ component: 'bot' }), logs, activeStreams: () => http.stats().activeStreams, now: opts.now });
+    // PORT=0 picks a free port: links built before listening would name port 0.
+    const baseUrl = config.port === 0 ? config.baseUrl.replace(/:0$/, `:${http.port}`) : config.baseUrl;
+    bot = await startBot({ config, store, supervisor, logger: logger.child({ component: 'bot' }), logs, baseUrl, activeStreams: () => http.stats().activeStreams, now: opts.now });
     updates.attach(bot);
   }
   logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox), bot: Boolean(bot) }, 'StreamBot is serving');

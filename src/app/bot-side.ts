@@ -62,6 +62,8 @@ export interface BotSideOptions {
   logger: Logger;
   logs: RecentLogs;
   activeStreams: () => number;
+  /** Origin of the links handed out (the configured BASE_URL, with the port actually bound when PORT was 0). */
+  baseUrl: string;
   now?: () => number;
 }
 
@@ -70,7 +72,7 @@ export async function startBot(o: BotSideOptions): Promise<Bot> {
   const bot = createBot({
     telegram: primaryBotApi(o.supervisor),
     store: o.store,
-    config: { ...o.config.bot, logChannel: o.config.logChannel, baseUrl: o.config.baseUrl },
+    config: { ...o.config.bot, logChannel: o.config.logChannel, baseUrl: o.baseUrl },
     me: { id: primary?.botId ?? '', username: primary?.username ?? '' },
     status: () => ({
       activeStreams: o.activeStreams(),

@@ -25,7 +25,7 @@ export const texts = {
 
   // Refusals and prompts
   banned: () => '⛔ You are banned from using this bot.',
-  notAllowed: () => '⛔ This command is for the bot\'s admins only.',
+  notAllowed: () => '⛔ Not allowed: this command is for the bot\'s admins only.',
   unknownCommand: (command: string) => `❓ I don't know the command ${e(command)}. Send /help to see what I can do.`,
   plainText: () => '📎 Send me a file (document, video, audio, voice note or photo) and I will reply with its links. /help says more.',
   empty: () => '🤔 That message looks empty. Send me a file to get its links.',
