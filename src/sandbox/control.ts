@@ -104,8 +104,9 @@ export class SandboxControl {
     this.sandbox.world.setMember(id(channelId), id(userId), role);
   }
 
-  userSendsText(userId: string, botId: string, text: string): { messageId: number } {
-    const { senderCopy } = this.sandbox.world.sendPrivate(id(userId), id(botId), { text });
+  /** A text message; `replyTo` is the id of a message in the user's own view of the chat. */
+  userSendsText(userId: string, botId: string, text: string, opts: { replyTo?: number } = {}): { messageId: number } {
+    const { senderCopy } = this.sandbox.world.sendPrivate(id(userId), id(botId), { text, replyToId: opts?.replyTo });
     return { messageId: senderCopy.id };
   }
 

@@ -143,6 +143,7 @@ export function messageTl(world: World, m: StoredMessage, viewerId: bigint): TLO
     fromId: m.fromId !== undefined && !m.post ? new api.PeerUser({ userId: toBig(m.fromId) }) : undefined,
     peerId: peerTl(m.peer),
     fwdFrom: m.fwdFrom ? new api.MessageFwdHeader({ fromId: m.fwdFrom.fromId ? peerTl(m.fwdFrom.fromId) : undefined, date: m.fwdFrom.date, channelPost: m.fwdFrom.channelPost }) : undefined,
+    replyTo: m.replyToId !== undefined ? new api.MessageReplyHeader({ replyToMsgId: m.replyToId }) : undefined,
     date: m.date,
     editDate: m.editDate,
     message: m.text,

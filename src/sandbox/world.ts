@@ -48,11 +48,13 @@ export interface StoredMessage {
   groupedId?: bigint;
   buttons?: InlineButton[][];
   fwdFrom?: { fromId?: PeerRef; date: number; channelPost?: number };
+  /** The message this one answers, by its id in the same box. */
+  replyToId?: number;
   post: boolean;
 }
 
 /** What a new message holds; every field optional. */
-export type MessageContent = Partial<Pick<StoredMessage, 'text' | 'documentId' | 'photoId' | 'other' | 'groupedId' | 'buttons' | 'fwdFrom'>>;
+export type MessageContent = Partial<Pick<StoredMessage, 'text' | 'documentId' | 'photoId' | 'other' | 'groupedId' | 'buttons' | 'fwdFrom' | 'replyToId'>>;
 
 export interface Mailbox {
   nextId: number;
@@ -279,7 +281,9 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
     const date = now();
     const make = (ownerId: bigint, peerId: bigint, out: boolean, content: MessageContent): { message: StoredMessage; pts: number } => {
       const box = this.box(ownerId);
-      const message: StoredMessage = { id: box.nextId++, peer: { kind: 'user', id: peerId }, fromId: out ? ownerId : peerId, out, date, text: content.text ?? '', documentId: content.documentId, photoId: content.photoId, other: content.other, groupedId: content.groupedId, buttons: content.buttons, fwdFrom: content.fwdFrom, post: false };
+      // A reply names the sender's message; each box knows it by its own id.
+      const replyToId = content.replyToId === undefined ? undefined : out ? content.replyToId : this.#mirrorId(fromId, toId, content.replyToId);
+      const message: StoredMessage = { id: box.nextId++, peer: { kind: 'user', id: peerId }, fromId: out ? ownerId : peerId, out, date, text: content.text ?? '', documentId: content.documentId, photoId: content.photoId, other: content.other, groupedId: content.groupedId, buttons: content.buttons, fwdFrom: content.fwdFrom, replyToId, post: false };
       box.messages.set(message.id, message);
       return { message, pts: this.#bumpPts(ownerId, 'new', message.id) };
     };

@@ -77,7 +77,7 @@ export const messagesMethods: Record<string, Handler> = {
     if (typeof req.message !== 'string' || req.message.length === 0) throw badRequest('MESSAGE_EMPTY');
     if (req.message.length > 4096) throw badRequest('MESSAGE_TOO_LONG');
     countSend(ctx, me, target);
-    const { message, updates } = deliver(ctx, me, target, { text: req.message, buttons: buttonsFromMarkup(req.replyMarkup) }, req.randomId);
+    const { message, updates } = deliver(ctx, me, target, { text: req.message, buttons: buttonsFromMarkup(req.replyMarkup), replyToId: req.replyTo?.replyToMsgId }, req.randomId);
     return updatesOf(ctx, me, [message], updates);
   },
 
