@@ -51,6 +51,7 @@ test('a video gets download, stream and player links; each link serves the file 
 
   const mine = await chat.ask('/myfiles', (m) => /talk\.mp4/.test(m.text));
   assert.ok(mine.buttons.flat().some((b) => /revoke/i.test(b.text)), '/myfiles offers to revoke the file');
+  assert.deepEqual(linksOf(mine)[0], { download: set.download, stream: set.stream }, '/myfiles shows the links');
 });
 
 test('an album of three files gets one reply with three sets of links', async () => {

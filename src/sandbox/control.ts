@@ -27,6 +27,8 @@ export interface BotMessageView {
   photoId?: string;
   mediaKind?: MediaKind;
   groupedId?: string;
+  /** URLs behind text links ("Download" linking to a URL). */
+  textUrls: string[];
   edited: boolean;
 }
 
@@ -180,7 +182,7 @@ export class SandboxControl {
     const bot = id(botId);
     return [...box.messages.values()]
       .filter((m) => !m.out && m.peer.kind === 'user' && m.peer.id === bot)
-      .map((m) => ({ id: m.id, text: m.text, buttons: buttonsView(m.buttons), ...mediaOf(this.sandbox.world, m), groupedId: m.groupedId?.toString(), edited: m.editDate !== undefined }));
+      .map((m) => ({ id: m.id, text: m.text, buttons: buttonsView(m.buttons), ...mediaOf(this.sandbox.world, m), groupedId: m.groupedId?.toString(), textUrls: m.textUrls ?? [], edited: m.editDate !== undefined }));
   }
 
   /** Waits until the bot has sent the user at least `count` messages. */

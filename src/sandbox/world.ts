@@ -7,91 +7,8 @@ import { UpdatesLog } from './updates-log.ts';
 
 export type { DocumentKind, FileSpecInput, StoredDocument, StoredPhoto, VideoInfo } from './world-media.ts';
 
-export interface Account {
-  id: bigint;
-  accessHash: bigint;
-  firstName: string;
-  lastName?: string;
-  username?: string;
-  bot: boolean;
-  /** Bot API token "<id>:<secret>" (bots only). */
-  token?: string;
-  /** DC the account lives on: where its authorization starts. */
-  homeDc: number;
-  /** The account was deleted: it renders as a deleted user and cannot be written to. */
-  deleted?: boolean;
-}
-
-export interface InlineButton {
-  text: string;
-  /** Callback data (bytes, usually UTF-8). */
-  data?: Buffer;
-  url?: string;
-}
-
-export type PeerRef = { kind: 'user'; id: bigint } | { kind: 'channel'; id: bigint };
-
-/** A message as seen in one mailbox (a user's private box or a channel). */
-export interface StoredMessage {
-  id: number;
-  /** The chat it belongs to, as the box owner sees it: the other user for private boxes, the channel otherwise. */
-  peer: PeerRef;
-  fromId?: bigint;
-  out: boolean;
-  date: number;
-  editDate?: number;
-  text: string;
-  documentId?: bigint;
-  photoId?: bigint;
-  other?: OtherMedia;
-  /** Messages of one album share it (grouped_id). */
-  groupedId?: bigint;
-  buttons?: InlineButton[][];
-  fwdFrom?: { fromId?: PeerRef; date: number; channelPost?: number };
-  /** The message this one answers, by its id in the same box. */
-  replyToId?: number;
-  post: boolean;
-}
-
-/** What a new message holds; every field optional. */
-export type MessageContent = Partial<Pick<StoredMessage, 'text' | 'documentId' | 'photoId' | 'other' | 'groupedId' | 'buttons' | 'fwdFrom' | 'replyToId'>>;
-
-export interface Mailbox {
-  nextId: number;
-  pts: number;
-  messages: Map<number, StoredMessage>;
-}
-
-export type MemberRole = 'creator' | 'admin' | 'member';
-
-export interface Channel {
-  id: bigint;
-  accessHash: bigint;
-  title: string;
-  username?: string;
-  broadcast: boolean;
-  date: number;
-  members: Map<bigint, { role: MemberRole; date: number; inviterId?: bigint }>;
-  box: Mailbox;
-}
-
-export interface CallbackQuery {
-  id: bigint;
-  userId: bigint;
-  botId: bigint;
-  msgId: number;
-  data: Buffer;
-  answer?: { message?: string; alert: boolean; url?: string };
-  answered: Promise<{ message?: string; alert: boolean; url?: string }>;
-  resolve: (a: { message?: string; alert: boolean; url?: string }) => void;
-}
-
-/** What an account must be told about (delivered as updates to its authorized connections). */
-export type WorldEvent =
-  /** Several messages at once (an album) arrive in one updates container. */
-  | { kind: 'new-message'; to: bigint; box: PeerRef | 'private'; messages: { message: StoredMessage; pts: number }[] }
-  | { kind: 'edit-message'; to: bigint; box: PeerRef | 'private'; message: StoredMessage; pts: number }
-  | { kind: 'callback-query'; to: bigint; query: CallbackQuery; peer: PeerRef; chatInstance: bigint };
+export type { Account, InlineButton, PeerRef, StoredMessage, MessageContent, Mailbox, MemberRole, Channel, CallbackQuery, WorldEvent } from './world-types.ts';
+import type { Account, InlineButton, PeerRef, StoredMessage, MessageContent, Mailbox, MemberRole, Channel, CallbackQuery, WorldEvent } from './world-types.ts';
 
 export class WorldError extends Error {
   override name = 'WorldError';
@@ -283,7 +200,7 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
       const box = this.box(ownerId);
       // A reply names the sender's message; each box knows it by its own id.
       const replyToId = content.replyToId === undefined ? undefined : out ? content.replyToId : this.#mirrorId(fromId, toId, content.replyToId);
-      const message: StoredMessage = { id: box.nextId++, peer: { kind: 'user', id: peerId }, fromId: out ? ownerId : peerId, out, date, text: content.text ?? '', documentId: content.documentId, photoId: content.photoId, other: content.other, groupedId: content.groupedId, buttons: content.buttons, fwdFrom: content.fwdFrom, replyToId, post: false };
+      const message: StoredMessage = { id: box.nextId++, peer: { kind: 'user', id: peerId }, fromId: out ? ownerId : peerId, out, date, text: content.text ?? '', documentId: content.documentId, photoId: content.photoId, other: content.other, groupedId: content.groupedId, buttons: content.buttons, fwdFrom: content.fwdFrom, replyToId, textUrls: content.textUrls, post: false };
       box.messages.set(message.id, message);
       return { message, pts: this.#bumpPts(ownerId, 'new', message.id) };
     };
@@ -343,12 +260,15 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
     return msg;
   }
 
-  editMessage(ownerId: bigint, peer: PeerRef, id: number, content: { text?: string; buttons?: InlineButton[][] | null }): StoredMessage {
+  editMessage(ownerId: bigint, peer: PeerRef, id: number, content: { text?: string; buttons?: InlineButton[][] | null; textUrls?: string[] }): StoredMessage {
     const box = peer.kind === 'channel' ? this.channel(peer.id).box : this.box(ownerId);
     const msg = box.messages.get(id);
     if (!msg) throw new WorldError('MESSAGE_ID_INVALID');
-    if (content.text !== undefined) msg.text = content.text;
-    if (content.buttons !== undefined) msg.buttons = content.buttons ?? undefined;
+    const apply = (m: StoredMessage) => {
+      if (content.text !== undefined) [m.text, m.textUrls] = [content.text, content.textUrls];
+      if (content.buttons !== undefined) m.buttons = content.buttons ?? undefined;
+    };
+    apply(msg);
     msg.editDate = now();
     if (peer.kind === 'channel') box.pts++;
     else this.#bumpPts(ownerId, 'edit', id);
@@ -358,8 +278,7 @@ export class World extends EventEmitter<{ event: [WorldEvent] }> {
       const other = this.box(peer.id);
       const m = mirrorId === undefined ? undefined : other.messages.get(mirrorId);
       if (m) {
-        if (content.text !== undefined) m.text = content.text;
-        if (content.buttons !== undefined) m.buttons = content.buttons ?? undefined;
+        apply(m);
         m.editDate = msg.editDate;
         const pts = this.#bumpPts(peer.id, 'edit', m.id);
         this.emit('event', { kind: 'edit-message', to: peer.id, box: 'private', message: m, pts });

@@ -12,7 +12,7 @@ const URL_RE = /https?:\/\/[^\s"'<>]+/g;
 
 /** The links a reply offers, from its buttons and its text. */
 export function linksOf(msg: BotMessageView): LinkSet[] {
-  const urls = [...new Set([...msg.buttons.flat().flatMap((b) => (b.url ? [b.url] : [])), ...(msg.text.match(URL_RE) ?? [])])];
+  const urls = [...new Set([...msg.buttons.flat().flatMap((b) => (b.url ? [b.url] : [])), ...(msg.text.match(URL_RE) ?? []), ...msg.textUrls])];
   const sets: LinkSet[] = [];
   for (const url of urls) {
     const kind = /\/dl\//.test(url) ? 'download' : /\/stream\//.test(url) && !/[?&]stream=/.test(url) ? 'stream' : /[?&]stream=/.test(url) ? 'player' : undefined;

@@ -7,6 +7,12 @@ import type { Account, Channel, MessageContent, StoredMessage } from '../world.t
 import { listMessages, type CallContext, type Handler } from './context.ts';
 
 const api = Api as any;
+
+/** The URLs behind a message's text links; a reader sees the text and opens these. */
+const textUrlsOf = (entities: TLObject[] | undefined): string[] | undefined => {
+  const urls = (entities ?? []).flatMap((e) => (e.className === 'MessageEntityTextUrl' ? [e.url as string] : []));
+  return urls.length ? urls : undefined;
+};
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A bot may write to a channel only as an admin, and to a user only after the user wrote to it. */
@@ -77,7 +83,7 @@ export const messagesMethods: Record<string, Handler> = {
     if (typeof req.message !== 'string' || req.message.length === 0) throw badRequest('MESSAGE_EMPTY');
     if (req.message.length > 4096) throw badRequest('MESSAGE_TOO_LONG');
     countSend(ctx, me, target);
-    const { message, updates } = deliver(ctx, me, target, { text: req.message, buttons: buttonsFromMarkup(req.replyMarkup), replyToId: req.replyTo?.replyToMsgId }, req.randomId);
+    const { message, updates } = deliver(ctx, me, target, { text: req.message, buttons: buttonsFromMarkup(req.replyMarkup), replyToId: req.replyTo?.replyToMsgId, textUrls: textUrlsOf(req.entities) }, req.randomId);
     return updatesOf(ctx, me, [message], updates);
   },
 
@@ -102,7 +108,7 @@ export const messagesMethods: Record<string, Handler> = {
     const buttons = req.replyMarkup !== undefined ? buttonsFromMarkup(req.replyMarkup) ?? null : undefined;
     if (req.message === undefined && buttons === undefined) throw badRequest('MESSAGE_NOT_MODIFIED');
     countSend(ctx, me, target);
-    const message = ctx.world.editMessage(me.id, peer, req.id, { text: req.message, buttons });
+    const message = ctx.world.editMessage(me.id, peer, req.id, { text: req.message, buttons, textUrls: textUrlsOf(req.entities) });
     const update = peer.kind === 'channel'
       ? new api.UpdateEditChannelMessage({ message: messageTl(ctx.world, message, me.id), pts: ctx.world.channel(peer.id).box.pts, ptsCount: 1 })
       : new api.UpdateEditMessage({ message: messageTl(ctx.world, message, me.id), pts: ctx.world.box(me.id).pts, ptsCount: 1 });
