@@ -65,6 +65,32 @@ test('a database of schema version 1 is upgraded in place: its users stay and ar
   reopened.close();
 });
 
+test('a database of schema version 2 is upgraded in place: its files stay and read back with a null title', async () => {
+  const dataDir = tempDir();
+  const db = new Database(join(dataDir, 'streambot.db'));
+  db.exec(MIGRATIONS[0]!);
+  db.exec(MIGRATIONS[1]!);
+  db.pragma('user_version = 2');
+  db.prepare(`INSERT INTO files (public_id, message_id, user_id, file_name, file_size, file_type, mime_type, is_video,
+    upload_date, link_secret) VALUES ('AAAAAAAAAAAA', 40, 7, 'old.mkv', 10, 'video', 'video/x-matroska', 1, 1, ?)`).run('s'.repeat(22));
+  db.close();
+  const store = await openStore({ dataDir, logger, sweepIntervalMs: 0 });
+  try {
+    const old = await store.getFile('AAAAAAAAAAAA');
+    assert.deepEqual([old?.fileName, old?.messageId, old?.title], ['old.mkv', 40, null]);
+    const titled = await store.registerFile({
+      messageId: 41, userId: 7, fileName: 'new.mkv', fileSize: 10, fileType: 'video', mimeType: 'video/x-matroska', isVideo: true, title: 'caption',
+    });
+    assert.equal((await store.getFile(titled.id))?.title, 'caption');
+  } finally {
+    await store.close();
+  }
+  const reopened = new Database(join(dataDir, 'streambot.db'));
+  assert.equal(reopened.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.ok((reopened.pragma('table_info(files)') as { name: string }[]).some((c) => c.name === 'title'));
+  reopened.close();
+});
+
 test('a database written by a newer StreamBot is refused instead of being misread', async () => {
   const dataDir = tempDir();
   const db = new Database(join(dataDir, 'streambot.db'));

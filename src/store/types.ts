@@ -42,6 +42,8 @@ export interface FileMetadata {
   fileType: string;
   mimeType: string;
   isVideo: boolean;
+  /** What the sender called the file (their caption); absent or null for none. At most 1024 characters. */
+  title?: string | null;
 }
 
 export interface NewFile extends FileMetadata {
@@ -50,6 +52,8 @@ export interface NewFile extends FileMetadata {
 }
 
 export interface FileRecord extends FileMetadata {
+  /** Always present on a record: null when the file was registered without one. */
+  title: string | null;
   /** Public id used in URLs (12 base64url characters). */
   id: string;
   /** Random link secret; compare with linkSecretMatches(), never with ===. */

@@ -41,6 +41,15 @@ function checkOptionalText(value: unknown, name: string): string | null | undefi
   return value;
 }
 
+/** Free text kept for display (a caption): NUL is refused because it cuts strings short in C-based tools. */
+function checkOptionalTitle(value: unknown, name: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length > MAX_TEXT || value.includes('\0')) {
+    throw invalidArgument(name, `a string of at most ${MAX_TEXT} characters without NUL, or null`, value);
+  }
+  return value;
+}
+
 export function checkProfile(profile: UserProfile): { userId: number; username: string | null | undefined; firstName: string | null | undefined } {
   if (typeof profile !== 'object' || profile === null) throw invalidArgument('profile', 'an object', profile);
   return {
@@ -65,6 +74,7 @@ export function checkNewFile(file: NewFile): Required<NewFile> {
     fileType: checkKey(file.fileType, 'file.fileType', 64),
     mimeType: checkKey(file.mimeType, 'file.mimeType', 255),
     isVideo: file.isVideo,
+    title: checkOptionalTitle(file.title, 'file.title'),
     expiresAt,
   };
 }

@@ -27,6 +27,8 @@ export interface FileDoc {
   file_type: string;
   mime_type: string;
   is_video: boolean;
+  /** The sender's caption. Absent on documents written before it existed: read as null. */
+  title?: string | null;
   upload_date: Date;
   download_count: number;
   stream_count: number;

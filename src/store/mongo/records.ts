@@ -21,7 +21,7 @@ export function userUpsert(p: ReturnType<typeof checkProfile>, now: Date): { set
 export function newFileFields(f: Required<NewFile>, uploadDate: Date): Omit<FileDoc, '_id'> {
   return {
     message_id: f.messageId, user_id: f.userId, file_name: f.fileName, file_size: f.fileSize, file_type: f.fileType,
-    mime_type: f.mimeType, is_video: f.isVideo, upload_date: uploadDate, download_count: 0, stream_count: 0,
+    mime_type: f.mimeType, is_video: f.isVideo, title: f.title, upload_date: uploadDate, download_count: 0, stream_count: 0,
     expires_at: f.expiresAt, link_secret: newLinkSecret(), revoked: false,
   };
 }
@@ -53,6 +53,7 @@ export function toFileRecord(d: FileDoc, pending: { downloads: number; streams: 
     fileType: d.file_type,
     mimeType: d.mime_type,
     isVideo: d.is_video === true,
+    title: d.title ?? null,
     uploadDate: d.upload_date,
     downloadCount: (d.download_count ?? 0) + pending.downloads,
     streamCount: (d.stream_count ?? 0) + pending.streams,

@@ -73,6 +73,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sliding_windows_by_key ON sliding_windows (key, taken_at);
   CREATE INDEX sliding_windows_by_expiry ON sliding_windows (expires_at);
   `,
+  // 3: the sender's caption, kept as the file's title. Files registered before it have none.
+  `
+  ALTER TABLE files ADD COLUMN title TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,7 +10,7 @@ export interface UserRow {
 export interface FileRow {
   public_id: string; message_id: number; user_id: number; file_name: string; file_size: number; file_type: string;
   mime_type: string; is_video: number; upload_date: number; download_count: number; stream_count: number;
-  expires_at: number | null; link_secret: string; revoked: number;
+  expires_at: number | null; link_secret: string; revoked: number; title: string | null;
 }
 
 /** pendingBytes: this instance's bandwidth not yet flushed, so a user sees their own traffic at once. */
@@ -40,6 +40,7 @@ export function toFileRecord(r: FileRow, pending: { downloads: number; streams: 
     fileType: r.file_type,
     mimeType: r.mime_type,
     isVideo: r.is_video === 1,
+    title: r.title ?? null,
     uploadDate: new Date(r.upload_date),
     downloadCount: r.download_count + pending.downloads,
     streamCount: r.stream_count + pending.streams,

@@ -75,8 +75,8 @@ export class SqliteStore extends BufferedStore implements Store {
           AND (@unreachable IS NULL OR (unreachable IS NOT NULL) = @unreachable)`),
       insertFile: db.prepare(`
         INSERT INTO files (public_id, message_id, user_id, file_name, file_size, file_type, mime_type, is_video,
-                           upload_date, expires_at, link_secret)
-        VALUES (@id, @messageId, @userId, @fileName, @fileSize, @fileType, @mimeType, @isVideo, @uploadDate,
+                           title, upload_date, expires_at, link_secret)
+        VALUES (@id, @messageId, @userId, @fileName, @fileSize, @fileType, @mimeType, @isVideo, @title, @uploadDate,
                 @expiresAt, @secret)`),
       countShared: db.prepare('UPDATE users SET files_shared = files_shared + 1 WHERE user_id = ?'),
       getFile: db.prepare<unknown[], FileRow>(`SELECT * FROM files WHERE public_id = @id AND ${VISIBLE}`),
@@ -187,7 +187,7 @@ export class SqliteStore extends BufferedStore implements Store {
     const insert = this.#db.transaction((id: string) => {
       this.#stmt.insertFile.run({
         id, secret, messageId: f.messageId, userId: f.userId, fileName: f.fileName, fileSize: f.fileSize,
-        fileType: f.fileType, mimeType: f.mimeType, isVideo: f.isVideo ? 1 : 0, uploadDate,
+        fileType: f.fileType, mimeType: f.mimeType, isVideo: f.isVideo ? 1 : 0, title: f.title, uploadDate,
         expiresAt: f.expiresAt ? f.expiresAt.getTime() : null,
       });
       this.#stmt.countShared.run(f.userId);

@@ -1,7 +1,7 @@
 // Contract cases for files: registration, lookup, listing, expiry, and their download and stream counters.
 
 import assert from 'node:assert/strict';
-import { linkSecretMatches } from '../../../src/store/index.ts';
+import { isStoreError, linkSecretMatches } from '../../../src/store/index.ts';
 import { START, file, rejectsWith, type AddCase } from './fixture.ts';
 
 export function fileCases(add: AddCase): void {
@@ -38,6 +38,32 @@ export function fileCases(add: AddCase): void {
       assert.equal(await s.getFile(f.id), null);
       assert.equal(await s.deleteFile(f.id), false);
       assert.equal(await s.revokeFile(f.id), false);
+    },
+  });
+  add({
+    name: 'files: a title given at registration is read back by every lookup; none reads null; a bad one is refused',
+    async run({ open }) {
+      const s = await open();
+      const caption = 'Holiday 2024 — day one 🎞️ "final" cut';
+      const titled = await s.registerFile(file(550, 4, { title: caption }));
+      const untitled = await s.registerFile(file(551, 4));
+      const cleared = await s.registerFile(file(552, 4, { title: null }));
+      assert.deepEqual([titled.title, untitled.title, cleared.title], [caption, null, null]);
+      // Another instance reads from the database, not from what registerFile returned.
+      const r = await open();
+      assert.equal((await r.getFile(titled.id))?.title, caption);
+      assert.equal((await r.getFileByMessageId(550))?.title, caption);
+      assert.equal((await r.getFile(untitled.id))?.title, null);
+      assert.equal((await r.getFileByMessageId(551))?.title, null);
+      const listed = new Map((await r.listFilesByUser(4)).items.map((f) => [f.id, f.title]));
+      assert.deepEqual(listed, new Map([[titled.id, caption], [untitled.id, null], [cleared.id, null]]));
+
+      assert.equal((await s.registerFile(file(553, 4, { title: 'x'.repeat(1024) }))).title?.length, 1024);
+      for (const [messageId, title] of [[560, 'x'.repeat(1025)], [561, 'a\0b'], [562, 42], [563, ['t']]] as const) {
+        await assert.rejects(s.registerFile(file(messageId, 4, { title })), (err: unknown) =>
+          isStoreError(err, 'SB_ERR_STORE_INVALID_ARGUMENT') && /^file\.title must be/.test((err as Error).message));
+        assert.equal(await r.getFileByMessageId(messageId), null, 'a refused title stores nothing');
+      }
     },
   });
   add({
