@@ -87,6 +87,7 @@ async function storeItem(ctx: MessageCtx, part: MessageUpdate, title: string | n
       fileType: file.kind ?? copy.file?.kind ?? 'document',
       mimeType: file.mimeType || copy.file?.mimeType || 'application/octet-stream',
       isVideo: file.isVideo,
+      title,
     });
     s.logger.info({ userId, fileId: record.id, size: record.fileSize, kind: record.fileType }, 'file registered');
     return { ok: true, record };

@@ -34,7 +34,7 @@ export async function renderPage(s: BotServices, userId: number, pageIndex: numb
   files.forEach((f, i) => {
     const n = index * PAGE_SIZE + i + 1;
     const links = linksOf(f, s.config.baseUrl, s.config.videoFrontendUrl);
-    lines.push(texts.myFilesItem(n, { name: f.fileName, size: f.fileSize, date: f.uploadDate, download: links.download, stream: links.stream, revoked: f.revoked }));
+    lines.push(texts.myFilesItem(n, { name: f.fileName, title: f.title, size: f.fileSize, date: f.uploadDate, download: links.download, stream: links.stream, revoked: f.revoked }));
     if (!f.revoked) revokeRow.push({ text: texts.revokeButton(n), data: `mf:r:${f.id}:${index}` });
   });
   const buttons: InlineButton[][] = [];
