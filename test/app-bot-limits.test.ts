@@ -35,6 +35,17 @@ async function linkFor(chat: Chat, name: string, size = 10_000): Promise<ReturnT
   return (await chat.linksReply(before)).links[0]!;
 }
 
+/** Requests `url` until it answers `status` (usage read by the HTTP side is cached for a few seconds). */
+async function statusBecomes(url: string, status: number): ReturnType<typeof get> {
+  const deadline = Date.now() + 15_000;
+  let res = await get(url);
+  while (res.status !== status && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    res = await get(url);
+  }
+  return res;
+}
+
 /** The next reply after `before` (a refusal carries no links). */
 const nextReply = (chat: Chat, before: Set<number>) => chat.waitFor((m) => !before.has(m.id), 'after the file');
 
@@ -97,12 +108,7 @@ test('a user at the monthly quota: the bot refuses new links and the HTTP side a
   const refusal = await nextReply(chat, before);
   assert.equal(linksOf(refusal).length, 0);
   assert.match(refusal.text, /month|quota|bandwidth/i);
-  const deadline = Date.now() + 15_000;
-  let res = await get(link.download!);
-  while (res.status !== 429 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    res = await get(link.download!);
-  }
+  const res = await statusBecomes(link.download!, 429);
   assert.equal(res.status, 429);
   assert.ok(Number(res.headers.get('retry-after')) > 0);
 });
@@ -151,12 +157,7 @@ test('the global monthly quota: new links refused and downloads answer 503', asy
   const before = chat.seen();
   chat.sendFile({ fileName: 'late.bin', size: 1000 });
   assert.equal(linksOf(await nextReply(chat, before)).length, 0);
-  const deadline = Date.now() + 15_000;
-  let res = await get(link.download!);
-  while (res.status !== 503 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    res = await get(link.download!);
-  }
+  const res = await statusBecomes(link.download!, 503);
   assert.equal(res.status, 503);
   assert.match(res.body.toString(), /month/i);
 });

@@ -1,29 +1,12 @@
 // The bot's settings from the environment (names as in the reference bot, so its users can bring their .env).
 // Read by loadConfig, which reports every problem at once.
 import { ConfigError } from './config-error.ts';
+import type { BotConfig } from '../bot/index.ts';
 
 type Env = Record<string, string | undefined>;
 
-export interface BotSettings {
-  /** ADMINS: user ids allowed the admin commands. */
-  admins: number[];
-  /** FORCE_SUB_CHANNEL as "-100<id>", or null when users need not join a channel. */
-  forceSubChannel: string | null;
-  /** MAX_LINKS_PER_DAY per user in any 24 hours; 0 = unlimited. */
-  maxLinksPerDay: number;
-  /** BANDWIDTH_LIMIT_GB for everyone together per UTC month, in bytes; 0 = off. */
-  bandwidthLimitBytes: number;
-  /** USER_BANDWIDTH_LIMIT_GB per user per UTC month, in bytes; 0 = off. */
-  userBandwidthLimitBytes: number;
-  /** MAX_FILE_SIZE_MB in bytes; 0 = any size Telegram allows. */
-  maxFileSizeBytes: number;
-  /** ALLOWED_MIME_TYPES ("video/*", "application/pdf"); empty = every type. */
-  allowedMimeTypes: string[];
-  /** BLOCKED_MIME_TYPES, checked after the allow list. */
-  blockedMimeTypes: string[];
-  /** VIDEO_FRONTEND_URL: the external player a stream link opens in; null when "false". */
-  videoFrontendUrl: string | null;
-}
+/** The bot's settings (BotConfig in src/bot/types.ts) that come from the environment. */
+export type BotSettings = Omit<BotConfig, 'logChannel' | 'baseUrl'>;
 
 export const DEFAULT_VIDEO_FRONTEND_URL = 'https://cricster.pages.dev';
 const GIB = 1024 ** 3;

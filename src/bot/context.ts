@@ -1,24 +1,15 @@
 // What every handler works with: the bot's services, and for one message its sender and the ways to answer.
 
-import type { Logger } from 'pino';
-import type { BotApi, InlineButton } from '../../actors/session/protocol.ts';
-import type { Store } from '../store/index.ts';
+import type { InlineButton } from '../../actors/session/protocol.ts';
 import type { BandwidthQuota } from './bandwidth-quota.ts';
 import type { BotClock } from './clock.ts';
 import type { DailyLinks } from './limits/daily-links.ts';
 import type { ForceSubscribe } from './limits/force-subscribe.ts';
 import type { Outbox } from './outbox.ts';
-import type { RecentLogs } from './recent-logs.ts';
-import type { BotConfig, BotStatus, MessageUpdate } from './types.ts';
+import type { BotDeps, MessageUpdate } from './types.ts';
 
-export interface BotServices {
-  telegram: BotApi;
-  store: Store;
-  config: BotConfig;
-  me: { id: string; username: string };
-  status: () => BotStatus;
-  logs: RecentLogs;
-  logger: Logger;
+/** The dependencies the bot was given (with its clock in place of now/sleep), and the parts it builds on them. */
+export interface BotServices extends Omit<BotDeps, 'now' | 'sleep'> {
   clock: BotClock;
   outbox: Outbox;
   forceSub: ForceSubscribe | null;
