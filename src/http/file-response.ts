@@ -37,6 +37,8 @@ export interface FileResponseContext {
   maxRanges: number;
   /** Asked before each block is requested from the source; false stops the response. */
   allowMore?: (info: FileInfo, bytesSoFar: number) => boolean;
+  /** Headers every answer of this response carries besides its own (security headers from the policy). */
+  extraHeaders?: HeaderList;
   counters: WriteCounters;
   logger: HttpLogger;
   onStart(response: FileResponse): void;
@@ -150,6 +152,12 @@ export class FileResponse {
     this.#onAborted();
   }
 
+  /** A response's own headers followed by the policy's. */
+  #x(headers: HeaderList = []): HeaderList {
+    const extra = this.#ctx.extraHeaders;
+    return extra && extra.length ? [...headers, ...extra] : headers;
+  }
+
   async #run(): Promise<void> {
     const { source } = this.#ctx;
     const stat = await this.#settle(() => source.stat(this.#req.id));
@@ -157,12 +165,12 @@ export class FileResponse {
     if (!stat.ok) return this.#failBeforeHeaders(sourceFailed('looking up the file', stat.error));
     const found = stat.value;
     if (found === null) {
-      sendText(this.#res, this.#req.head, 404, 'file not found');
+      sendText(this.#res, this.#req.head, 404, 'file not found', this.#x());
       return this.#finish();
     }
     if (isRefusal(found)) {
       const { status, title, message, retryAfterS } = found.refused;
-      sendPage(this.#res, this.#req.head, status, title, message, retryAfterS === undefined ? [] : [['Retry-After', String(retryAfterS)]]);
+      sendPage(this.#res, this.#req.head, status, title, message, this.#x(retryAfterS === undefined ? [] : [['Retry-After', String(retryAfterS)]]));
       return this.#finish();
     }
     const info = found;
@@ -186,7 +194,7 @@ export class FileResponse {
 
     // If-None-Match comes before Range and If-Range (RFC 9110 §13.2.2): a current copy needs no bytes at all.
     if (ifNoneMatchMatches(this.#req.ifNoneMatch, etag)) {
-      sendNotModified(this.#res, validators);
+      sendNotModified(this.#res, this.#x(validators));
       return this.#finish();
     }
 
@@ -195,7 +203,7 @@ export class FileResponse {
     const decision = parseRange(rangeHeader || undefined, info.size, { maxRanges: this.#ctx.maxRanges });
 
     if (decision.kind === 'unsatisfiable') {
-      sendText(this.#res, this.#req.head, 416, 'range not satisfiable', [...validators, ['Content-Range', unsatisfiedRange(info.size)]]);
+      sendText(this.#res, this.#req.head, 416, 'range not satisfiable', this.#x([...validators, ['Content-Range', unsatisfiedRange(info.size)]]));
       return this.#finish();
     }
 
@@ -227,11 +235,11 @@ export class FileResponse {
     this.#status = status;
     this.#firstByte = segments[0]?.range.start ?? null;
     if (this.#req.head) {
-      sendHead(this.#res, status, headers, length);
+      sendHead(this.#res, status, this.#x(headers), length);
       return this.#finish();
     }
     if (length === 0) {
-      sendComplete(this.#res, false, status, headers);
+      sendComplete(this.#res, false, status, this.#x(headers));
       return this.#finish();
     }
 
@@ -242,7 +250,7 @@ export class FileResponse {
       // Headers leave with the first bytes, so a source that fails before then still gets a clean 502.
       writeHead: () => {
         this.#clearHeadersTimer();
-        writeHead(this.#res, status, headers);
+        writeHead(this.#res, status, this.#x(headers));
       },
       onIdle: () => {
         this.#log.info({ idleTimeoutMs: this.#ctx.idleTimeoutMs }, 'closing a client that stopped reading');
@@ -337,7 +345,7 @@ export class FileResponse {
     this.#result ??= 'failed';
     this.#failure ??= 'source';
     this.#log.error({ err }, err.message);
-    sendText(this.#res, this.#req.head, 502, 'the file could not be fetched, try again');
+    sendText(this.#res, this.#req.head, 502, 'the file could not be fetched, try again', this.#x());
     this.#finish();
   }
 
@@ -370,7 +378,7 @@ export class FileResponse {
     this.#closeStream();
     if (this.#writer === null || !this.#writer.headersSent) {
       this.#log.info({ bytesSoFar }, 'allowMore refused the response before its first byte');
-      sendText(this.#res, this.#req.head, 429, STOP_TEXT);
+      sendText(this.#res, this.#req.head, 429, STOP_TEXT, this.#x());
       this.#finish();
     } else {
       this.#log.info({ bytesSoFar }, 'allowMore stopped the response; closing the connection mid-body');
@@ -401,7 +409,7 @@ export class FileResponse {
     this.#result = 'failed';
     this.#failure = 'stalled';
     this.#log.warn({ headersTimeoutMs: this.#ctx.headersTimeoutMs }, 'the file source produced nothing in time; answered 503');
-    sendText(this.#res, this.#req.head, 503, STALL_TEXT, [['Retry-After', String(this.#ctx.retryAfterS)]]);
+    sendText(this.#res, this.#req.head, 503, STALL_TEXT, this.#x([['Retry-After', String(this.#ctx.retryAfterS)]]));
     // Closes the stream and releases the pending stat or next(); its late result is ignored.
     this.#finish();
   }

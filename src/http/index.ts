@@ -6,3 +6,5 @@ export { isNativeUws, loadUws } from './uws.ts';
 export { fileLinks, type FileLinks } from './links.ts';
 export { RESPONSE_CHANNEL, subscribeResponses, type ResponseEvent, type ResponseStartEvent, type ResponseBytesEvent, type ResponseEndEvent } from './diagnostics.ts';
 export type { HealthState } from './server.ts';
+export type { Route, RouteRequest, RouteResponse, RouteKind, HttpPolicy, HeaderList } from './routes/types.ts';
+export { writeResponse, textResponse } from './routes/mount.ts';

@@ -1,17 +1,21 @@
 // The HTTP front of StreamBot: download and streaming links over uWebSockets.js on the main thread.
-// Routes: GET|HEAD /dl/:id[/:filename] (attachment), /stream/:id[/:filename] (inline), /healthz.
+// Routes are modules (routes/): files (/dl, /stream), health (/healthz, /readyz), and those the app adds, all run
+// through one policy (security headers, CORS, client address, limits).
 import type { FileInfo, FileSource } from '../streaming/types.ts';
 import type { WriteCounters } from './body-writer.ts';
-import { ClientLimits, normaliseIp } from './client-limits.ts';
-import type { DispositionType } from './content-disposition.ts';
+import { ClientLimits } from './client-limits.ts';
 import { invalidOption, listenFailed } from './errors.ts';
-import { FileResponse, type ResponseOutcome } from './file-response.ts';
+import type { FileResponse, ResponseOutcome } from './file-response.ts';
+import { fileRoutes } from './routes/files.ts';
+import { healthRoutes, type HealthState } from './routes/health.ts';
+import { mountRoutes } from './routes/mount.ts';
+import type { HttpPolicy, Route } from './routes/types.ts';
 import { installFrontHook } from './front-hook.ts';
 import { defaultLogger, type HttpLogger } from './logger.ts';
 import { DEFAULT_MAX_RANGES } from './range.ts';
-import { sendComplete, sendJson, sendText } from './replies.ts';
+import { sendText } from './replies.ts';
 import { tuneListenSocket } from './socket-options.ts';
-import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.ts';
+import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.ts';
 
 export interface HttpServerOptions {
   source: FileSource;
@@ -41,14 +45,17 @@ export interface HttpServerOptions {
   /** State for /healthz: 200 `ok` when ok, else 503 with a JSON reason and Retry-After. Default: always ok. The
    *  detail is public: never put secrets in it. */
   health?: () => HealthState;
+  /** State for /readyz (ready for traffic now); default: the health state. */
+  ready?: () => HealthState;
+  /** More route modules (API, player, metrics), mounted before the catch-all 404. */
+  routes?: Route[];
+  /** Runs around every route: security headers, CORS, client address, rate limits. */
+  policy?: HttpPolicy;
   /** Registers further routes before the catch-all 404. */
   extraRoutes?: (app: TemplatedApp) => void;
 }
 
-export interface HealthState {
-  ok: boolean;
-  detail?: Record<string, unknown>;
-}
+export type { HealthState };
 
 export interface HttpStats {
   /** File responses in progress (from the request to the last byte, abort or error). */
@@ -73,7 +80,6 @@ const DEFAULT_MAX_STREAMS = 64;
 const DEFAULT_MAX_STREAMS_PER_IP = 16;
 const DEFAULT_HEADERS_TIMEOUT_MS = 8_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
-const ALLOW = 'GET, HEAD';
 
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const opts = checkOptions(options);
@@ -86,67 +92,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   const app = uWS.App();
 
-  const fileRoute = (disposition: DispositionType) => (res: HttpResponse, req: HttpRequest) => {
-    const method = req.getMethod();
-    if (method !== 'get' && method !== 'head') {
-      return sendText(res, false, 405, 'method not allowed', [['Allow', ALLOW]]);
-    }
-    const head = method === 'head';
-    if (closing || active.size >= opts.maxStreams) {
-      return sendText(res, head, 503, 'too many streams, retry shortly', [['Retry-After', String(RETRY_AFTER_S)]]);
-    }
-    let id: string;
-    try {
-      id = decodeURIComponent(req.getParameter(0));
-    } catch {
-      return sendText(res, head, 404, 'file not found');
-    }
-    // One address holding many idle streams must not lock everyone else out of maxStreams.
-    const client = normaliseIp(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
-    if (!perClient.tryAcquire(client)) {
-      return sendText(res, head, 503, 'too many streams from your address, retry shortly', [['Retry-After', String(RETRY_AFTER_S)]]);
-    }
-    // HttpRequest is only valid in this synchronous part of the handler: read everything now.
-    new FileResponse(
-      res,
-      { id, head, disposition, range: req.getHeader('range'), ifRange: req.getHeader('if-range'), ifNoneMatch: req.getHeader('if-none-match') },
-      {
-        source: opts.source,
-        idleTimeoutMs: opts.idleTimeoutMs,
-        headersTimeoutMs: opts.headersTimeoutMs,
-        retryAfterS: RETRY_AFTER_S,
-        maxRanges: opts.maxRanges,
-        allowMore: opts.allowMore,
-        counters,
-        logger,
-        onStart: (r) => active.add(r),
-        onFinish: (r) => {
-          active.delete(r);
-          perClient.release(client);
-          if (options.onResponseEnd) {
-            try {
-              options.onResponseEnd(r.outcome);
-            } catch (err) {
-              logger.error({ err }, 'onResponseEnd threw');
-            }
-          }
-        },
-      },
-    );
-  };
-
-  for (const [prefix, disposition] of [['/dl', 'attachment'], ['/stream', 'inline']] as const) {
-    app.any(`${prefix}/:id`, fileRoute(disposition));
-    app.any(`${prefix}/:id/:filename`, fileRoute(disposition));
-  }
-  app.any('/healthz', (res, req) => {
-    const method = req.getMethod();
-    if (method !== 'get' && method !== 'head') return sendText(res, false, 405, 'method not allowed', [['Allow', ALLOW]]);
-    const head = method === 'head';
-    const state = checkHealth(opts.health, logger);
-    if (state.ok) return sendComplete(res, head, 200, [['Content-Type', 'text/plain; charset=utf-8'], ['Cache-Control', 'no-store']], 'ok');
-    sendJson(res, head, 503, state.body, [['Cache-Control', 'no-store'], ['Retry-After', String(RETRY_AFTER_S)]]);
-  });
+  const routes = [
+    ...fileRoutes({ ...opts, retryAfterS: RETRY_AFTER_S, counters, logger, active, perClient, closing: () => closing, onResponseEnd: options.onResponseEnd }),
+    ...healthRoutes({ health: opts.health, ready: opts.ready, retryAfterS: RETRY_AFTER_S, logger }),
+    ...opts.routes,
+  ];
+  mountRoutes(app, routes, opts.policy, logger);
   opts.extraRoutes?.(app);
   app.any('/*', (res, req) => sendText(res, req.getMethod() === 'head', 404, 'not found'));
 
@@ -180,25 +131,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   };
 }
 
-/** Runs the health callback; a throw or an unserialisable detail is itself an unhealthy answer. */
-function checkHealth(health: (() => HealthState) | undefined, logger: HttpLogger): { ok: true } | { ok: false; body: string } {
-  if (health === undefined) return { ok: true };
-  let state: HealthState;
-  try {
-    state = health();
-  } catch (err) {
-    logger.error({ err }, 'the health callback threw; /healthz answers 503');
-    return { ok: false, body: '{"ok":false,"detail":{"error":"health check failed"}}' };
-  }
-  if (state?.ok === true) return { ok: true };
-  try {
-    return { ok: false, body: JSON.stringify({ ok: false, detail: state?.detail ?? {} }) };
-  } catch (err) {
-    logger.error({ err }, 'the health detail could not be serialised');
-    return { ok: false, body: '{"ok":false,"detail":{"error":"health detail not serialisable"}}' };
-  }
-}
-
 interface CheckedOptions {
   source: FileSource;
   host: string;
@@ -211,6 +143,9 @@ interface CheckedOptions {
   logger: HttpLogger;
   allowMore?: (info: FileInfo, bytesSoFar: number) => boolean;
   health?: () => HealthState;
+  ready?: () => HealthState;
+  routes: Route[];
+  policy: HttpPolicy;
   extraRoutes?: (app: TemplatedApp) => void;
 }
 
@@ -228,7 +163,7 @@ function checkOptions(o: HttpServerOptions): CheckedOptions {
     if (!Number.isSafeInteger(value) || (value as number) < 1) throw invalidOption(`options.${name}`, 'a positive integer', value);
     return value as number;
   };
-  for (const name of ['extraRoutes', 'onResponseEnd', 'allowMore', 'health'] as const) {
+  for (const name of ['extraRoutes', 'onResponseEnd', 'allowMore', 'health', 'ready'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw invalidOption(`options.${name}`, 'a function', o[name]);
   }
   return {
@@ -243,6 +178,9 @@ function checkOptions(o: HttpServerOptions): CheckedOptions {
     logger: o.logger ?? defaultLogger(),
     allowMore: o.allowMore,
     health: o.health,
+    ready: o.ready,
+    routes: o.routes ?? [],
+    policy: o.policy ?? {},
     extraRoutes: o.extraRoutes,
   };
 }
