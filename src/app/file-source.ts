@@ -35,6 +35,7 @@ export class LogChannelSource implements FileSource {
     let messageId: number | undefined;
     let fileName: string | undefined;
     let owner: number | undefined;
+    let storedAt: Date | undefined;
     const record = await store.getFile(id);
     if (record) {
       if (record.revoked) return REVOKED;
@@ -43,6 +44,7 @@ export class LogChannelSource implements FileSource {
       messageId = record.messageId;
       fileName = record.fileName;
       owner = record.userId;
+      storedAt = record.uploadDate;
     } else if (allowMessageIds && /^[1-9]\d{0,9}$/.test(id)) {
       messageId = Number(id);
     }
@@ -58,7 +60,9 @@ export class LogChannelSource implements FileSource {
       this.#meta.set(messageId, meta);
       if (this.#meta.size > 10000) this.#meta.delete(this.#meta.keys().next().value!);
     }
-    const info: FileInfo = { id, size: meta.size, mimeType: meta.mimeType, fileName: fileName ?? meta.fileName, etag: `"${meta.uniqueId}"` };
+    // HTTP dates have whole seconds: a validator must compare equal to what was sent.
+    const lastModified = storedAt ? new Date(Math.floor(storedAt.getTime() / 1000) * 1000) : undefined;
+    const info: FileInfo = { id, size: meta.size, mimeType: meta.mimeType, fileName: fileName ?? meta.fileName, etag: `"${meta.uniqueId}"`, ...(lastModified ? { lastModified } : {}) };
     this.#messageOf.set(info, messageId);
     if (owner !== undefined) this.#ownerOf.set(info, owner);
     return info;

@@ -1,30 +1,24 @@
-// One GET or HEAD of a stored file, from stat to the last byte. Lifecycle: the abort handler is registered before
+// One GET or HEAD of a stored file, from stat to the last byte: the reply is planned in reply-plan.ts, then pumped
+// here. Lifecycle: the abort handler is registered before
 // the first await; after an abort nothing touches `res`; every BlockStream opened is closed exactly once; the
 // response is accounted for exactly once (finish). Headers must leave within headersTimeoutMs or the client gets an
 // honest 503; allowMore is asked at every block boundary whether the body may go on.
 import { createHash } from 'node:crypto';
 import { isRefusal, type BlockStream, type FileInfo, type FileSource } from '../streaming/types.ts';
 import { BodyWriter, type WriteCounters } from './body-writer.ts';
-import { contentDisposition, type DispositionType } from './content-disposition.ts';
+import type { DispositionType } from './content-disposition.ts';
 import { hasResponseSubscribers, nextResponseId, publishResponseEvent } from './diagnostics.ts';
 import { HttpError, sourceFailed, sourceLength } from './errors.ts';
 import { responseEnded, responseInFlight } from './front-hook.ts';
-import { contentType, formatEtag, ifNoneMatchMatches, ifRangeMatches } from './headers.ts';
 import type { HttpLogger } from './logger.ts';
-import { planMultipart } from './multipart.ts';
-import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.ts';
+import { planReply, type PlanRequest, type Segment } from './reply-plan.ts';
 import { sendComplete, sendHead, sendNotModified, sendPage, sendText, writeHead, type HeaderList, type Status } from './replies.ts';
 import type { HttpResponse } from './uws.ts';
 
-export interface FileRequest {
+export interface FileRequest extends PlanRequest {
   /** URL-decoded id. */
   id: string;
   head: boolean;
-  disposition: DispositionType;
-  /** Raw header values, '' when absent. */
-  range: string;
-  ifRange: string;
-  ifNoneMatch: string;
 }
 
 export interface FileResponseContext {
@@ -69,11 +63,6 @@ export interface ResponseOutcome {
   failure: 'source' | 'stalled' | null;
 }
 
-interface Segment {
-  range: ByteRange;
-  /** Multipart delimiter and part headers sent before the range's bytes. */
-  prefix?: Uint8Array;
-}
 
 const ABORTED = Symbol('aborted');
 const STALL_TEXT = 'the file is slow to start, retry shortly';
@@ -179,58 +168,16 @@ export class FileResponse {
       return this.#failBeforeHeaders(sourceFailed('describing the file', new TypeError(`FileInfo.size is ${info.size}`)));
     }
 
-    const etag = formatEtag(String(info.etag));
-    const mime = contentType(info.mimeType);
-    const validators: HeaderList = [
-      ['Accept-Ranges', 'bytes'],
-      ['ETag', etag],
-    ];
-    const entity: HeaderList = [
-      ...validators,
-      ['Content-Disposition', contentDisposition(this.#req.disposition, String(info.fileName ?? ''))],
-      // The MIME type comes from the uploader; a browser must not second-guess it into something executable.
-      ['X-Content-Type-Options', 'nosniff'],
-    ];
-
-    // If-None-Match comes before Range and If-Range (RFC 9110 §13.2.2): a current copy needs no bytes at all.
-    if (ifNoneMatchMatches(this.#req.ifNoneMatch, etag)) {
-      sendNotModified(this.#res, this.#x(validators));
+    const plan = planReply(info, this.#req, { maxRanges: this.#ctx.maxRanges });
+    if (plan.kind === 'not-modified') {
+      sendNotModified(this.#res, this.#x(plan.headers));
       return this.#finish();
     }
-
-    // A Range under a failed If-Range is ignored: the client gets the whole current file (RFC 9110 §13.1.5).
-    const rangeHeader = this.#req.ifRange !== '' && !ifRangeMatches(this.#req.ifRange, etag) ? '' : this.#req.range;
-    const decision = parseRange(rangeHeader || undefined, info.size, { maxRanges: this.#ctx.maxRanges });
-
-    if (decision.kind === 'unsatisfiable') {
-      sendText(this.#res, this.#req.head, 416, 'range not satisfiable', this.#x([...validators, ['Content-Range', unsatisfiedRange(info.size)]]));
+    if (plan.kind === 'unsatisfiable') {
+      sendText(this.#res, this.#req.head, 416, 'range not satisfiable', this.#x(plan.headers));
       return this.#finish();
     }
-
-    let status: Status;
-    let headers: HeaderList;
-    let segments: Segment[];
-    let tail: Uint8Array | undefined;
-    let length: number;
-    if (decision.kind === 'full') {
-      status = 200;
-      headers = [['Content-Type', mime], ...entity];
-      segments = info.size === 0 ? [] : [{ range: { start: 0, end: info.size - 1 } }];
-      length = info.size;
-    } else if (decision.ranges.length === 1) {
-      const range = decision.ranges[0]!;
-      status = 206;
-      headers = [['Content-Type', mime], ['Content-Range', contentRange(range, info.size)], ...entity];
-      segments = [{ range }];
-      length = range.end - range.start + 1;
-    } else {
-      const plan = planMultipart(decision.ranges, info.size, mime);
-      status = 206;
-      headers = [['Content-Type', plan.contentType], ...entity];
-      segments = plan.parts.map((part) => ({ range: part.range, prefix: part.head }));
-      tail = plan.tail;
-      length = plan.contentLength;
-    }
+    const { status, headers, segments, tail, length } = plan;
 
     this.#status = status;
     this.#firstByte = segments[0]?.range.start ?? null;

@@ -26,10 +26,12 @@ export function formatEtag(raw: string): string {
  * If-Range (RFC 9110 §13.1.5): the Range applies only when the validator strongly matches the current ETag.
  * An HTTP-date is treated as a mismatch because FileInfo carries no modification time; a mismatch means 200.
  */
-export function ifRangeMatches(ifRange: string, etag: string): boolean {
+export function ifRangeMatches(ifRange: string, etag: string, lastModified?: Date): boolean {
   const value = ifRange.trim();
   if (value.startsWith('W/') || etag.startsWith('W/')) return false; // strong comparison never matches weak tags
-  if (!value.startsWith('"')) return false;
+  // An HTTP-date validator matches only the exact Last-Modified (RFC 9110 §13.1.5); a stored file never changes, so
+  // its date is strong.
+  if (!value.startsWith('"')) return lastModified !== undefined && value === lastModified.toUTCString();
   return value === etag;
 }
 

@@ -10,6 +10,8 @@ export interface FileInfo {
   fileName: string;
   /** Strong validator; stable for the life of the stored file. */
   etag: string;
+  /** When the file was stored (Last-Modified; also accepted as an If-Range date). */
+  lastModified?: Date;
 }
 
 /**
