@@ -1,0 +1,45 @@
+// What the API reads from the rest of StreamBot, passed in by the app.
+import type { SessionSnapshot } from '../../actors/supervisor/snapshot.ts';
+import type { HttpLogger } from '../http/logger.ts';
+import type { FileRecord, Store } from '../store/index.ts';
+import type { CidrList } from './cidr.ts';
+
+/** Settings shown by GET /api/info; absent ones read as off. */
+export interface ApiFeatures {
+  forceSubscribe?: boolean;
+  /** 0 or absent: links never expire. */
+  linkExpirySeconds?: number;
+  /** BANDWIDTH_LIMIT_GB in bytes; 0 or absent: no monthly limit. */
+  bandwidthLimitBytes?: number;
+  userBandwidthLimitBytes?: number;
+  maxLinksPerDay?: number;
+  maxFileSizeBytes?: number;
+  /** A player page link is offered for videos. */
+  videoPlayer?: boolean;
+}
+
+export interface ApiDeps {
+  store: Store;
+  /** The public origin links are built on, as for the bot's links. */
+  baseUrl: string;
+  /** API_TOKEN; null: the protected endpoints answer 503 SB_API_TOKEN_NOT_SET. */
+  apiToken: string | null;
+  /** API_ALLOWED_IPS parsed with parseCidrList; null: any address (the token still applies). */
+  allowedIps: CidrList | null;
+  bot: () => { id: string; username: string } | null;
+  sessions: () => SessionSnapshot[];
+  activeStreams: () => number;
+  /** Epoch ms when the process started (uptime). */
+  startedAt: number;
+  /** Renews an expired or revoked link: a new public id for the same stored file (null when unknown). */
+  renewFile?: (id: string) => Promise<FileRecord | null>;
+  features?: ApiFeatures;
+  now?: () => number;
+  logger: HttpLogger;
+}
+
+export type ApiContext = Omit<Required<ApiDeps>, 'renewFile'> & Pick<ApiDeps, 'renewFile'>;
+
+export function apiContext(deps: ApiDeps): ApiContext {
+  return { ...deps, features: deps.features ?? {}, now: deps.now ?? Date.now, logger: deps.logger.child({ component: 'api' }) };
+}
