@@ -27,7 +27,8 @@ test('defaults follow the reference bot', () => {
     maxFileSizeBytes: 0,
     allowedMimeTypes: [],
     blockedMimeTypes: [],
-    videoFrontendUrl: 'https://cricster.pages.dev',
+    videoFrontendUrl: null,
+    playerPage: true,
   });
 });
 
@@ -53,6 +54,7 @@ test('values are read as an operator writes them', () => {
   assert.deepEqual(bot.allowedMimeTypes, ['video/*', 'audio/mpeg']);
   assert.deepEqual(bot.blockedMimeTypes, ['application/x-msdownload']);
   assert.equal(bot.videoFrontendUrl, null);
+  assert.equal(bot.playerPage, false, 'VIDEO_FRONTEND_URL=false: no player link at all');
   assert.equal(loadConfig({ ...base, FORCE_SUB_CHANNEL: '0' }).bot.forceSubChannel, null);
   assert.equal(loadConfig({ ...base, VIDEO_FRONTEND_URL: 'https://player.example.org/watch' }).bot.videoFrontendUrl, 'https://player.example.org/watch');
 });

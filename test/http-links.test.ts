@@ -9,6 +9,7 @@ test('links put id and name in single encoded path segments under the base path'
   assert.deepEqual(fileLinks('https://dl.example.org', 'abc', 'My Film.mkv'), {
     download: 'https://dl.example.org/dl/abc/My%20Film.mkv',
     stream: 'https://dl.example.org/stream/abc/My%20Film.mkv',
+    watch: 'https://dl.example.org/watch/abc/My%20Film.mkv',
   });
   assert.equal(fileLinks('https://x.org/bot/', 'a/b?c', 'x#y.txt').download, 'https://x.org/bot/dl/a%2Fb%3Fc/x%23y.txt');
   assert.equal(fileLinks('http://x.org', 'i', '../evil\r\n.txt').stream, 'http://x.org/stream/i/.._evil.txt');

@@ -8,6 +8,7 @@ type Env = Record<string, string | undefined>;
 /** The bot's settings (BotConfig in src/bot/types.ts) that come from the environment. */
 export type BotSettings = Omit<BotConfig, 'logChannel' | 'baseUrl'>;
 
+/** The reference bot's player, named in messages as an example. */
 export const DEFAULT_VIDEO_FRONTEND_URL = 'https://cricster.pages.dev';
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -55,8 +56,7 @@ function mimeTypes(env: Env, name: string): string[] {
 
 function videoFrontendUrl(env: Env): string | null {
   const raw = env.VIDEO_FRONTEND_URL?.trim() ?? '';
-  if (raw === '') return DEFAULT_VIDEO_FRONTEND_URL;
-  if (raw.toLowerCase() === 'false') return null;
+  if (raw === '' || raw.toLowerCase() === 'false') return null;
   let url: URL | undefined;
   try {
     url = new URL(raw);
@@ -81,5 +81,7 @@ export function readBotSettings(env: Env, check: <T>(read: () => T, fallback: T)
     allowedMimeTypes: check(() => mimeTypes(env, 'ALLOWED_MIME_TYPES'), []),
     blockedMimeTypes: check(() => mimeTypes(env, 'BLOCKED_MIME_TYPES'), []),
     videoFrontendUrl: check(() => videoFrontendUrl(env), null),
+    // Unset: StreamBot's own player page; "false": no player link at all.
+    playerPage: (env.VIDEO_FRONTEND_URL?.trim() ?? '') === '',
   };
 }

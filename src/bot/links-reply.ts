@@ -5,6 +5,7 @@ import { fileLinks } from '../http/links.ts';
 import type { FileRecord } from '../store/index.ts';
 import { isPlayable } from './file-names.ts';
 import { texts } from './texts.ts';
+import type { BotConfig } from './types.ts';
 
 export interface LinkSet {
   download: string;
@@ -12,11 +13,14 @@ export interface LinkSet {
   player: string | null;
 }
 
-export function linksOf(file: FileRecord, baseUrl: string, videoFrontendUrl: string | null): LinkSet {
+/** Where the player link goes: an external frontend, StreamBot's own /watch page, or nowhere. */
+export type PlayerChoice = Pick<BotConfig, 'videoFrontendUrl' | 'playerPage'>;
+
+export function linksOf(file: FileRecord, baseUrl: string, choice: PlayerChoice): LinkSet {
   const links = fileLinks(baseUrl, file.id, urlName(file.fileName));
   const playable = isPlayable(file.fileType as never, file.mimeType);
   const stream = playable ? links.stream : null;
-  const player = stream && videoFrontendUrl ? `${videoFrontendUrl}?stream=${encodeURIComponent(stream)}` : null;
+  const player = !stream ? null : choice.videoFrontendUrl ? `${choice.videoFrontendUrl}?stream=${encodeURIComponent(stream)}` : choice.playerPage ? links.watch : null;
   return { download: links.download, stream, player };
 }
 
@@ -28,8 +32,8 @@ export function linkButtons(links: LinkSet): InlineButton[] {
 }
 
 /** The full answer for one file: text with every link, and the same links as a row of buttons. */
-export function fileReply(file: FileRecord, title: string | null, baseUrl: string, videoFrontendUrl: string | null): { text: string; buttons: InlineButton[][] } {
-  const links = linksOf(file, baseUrl, videoFrontendUrl);
+export function fileReply(file: FileRecord, title: string | null, baseUrl: string, choice: PlayerChoice): { text: string; buttons: InlineButton[][] } {
+  const links = linksOf(file, baseUrl, choice);
   return {
     text: texts.fileLinks({ name: file.fileName, size: file.fileSize, title, ...links }),
     buttons: [linkButtons(links)],

@@ -25,8 +25,10 @@ export interface BotConfig {
   allowedMimeTypes: string[];
   /** BLOCKED_MIME_TYPES */
   blockedMimeTypes: string[];
-  /** VIDEO_FRONTEND_URL; null when "false" */
+  /** VIDEO_FRONTEND_URL: the external player a stream link opens in; null when unset or "false" */
   videoFrontendUrl: string | null;
+  /** With no external player: link StreamBot's own player page (/watch) instead (VIDEO_FRONTEND_URL unset). */
+  playerPage?: boolean;
 }
 
 export interface BotStatus {

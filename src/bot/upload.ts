@@ -28,7 +28,7 @@ interface Answer {
 export async function uploadSingle(ctx: MessageCtx): Promise<void> {
   const title = titleOf(ctx.msg.text);
   await answerWithProgress(ctx, storeItem(ctx, ctx.msg, title).then((r) => (
-    r.ok ? fileReply(r.record, title, ctx.s.config.baseUrl, ctx.s.config.videoFrontendUrl) : { text: r.reason }
+    r.ok ? fileReply(r.record, title, ctx.s.config.baseUrl, ctx.s.config) : { text: r.reason }
   )));
 }
 
@@ -110,7 +110,7 @@ function logCaption(title: string | null, userId: number): string {
 }
 
 function albumAnswer(ctx: MessageCtx, results: ItemResult[], title: string | null): Answer {
-  const { baseUrl, videoFrontendUrl } = ctx.s.config;
+  const { baseUrl } = ctx.s.config;
   const ok = results.filter((r) => r.ok).length;
   const buttons: InlineButton[][] = [];
   const full: string[] = [];
@@ -122,7 +122,7 @@ function albumAnswer(ctx: MessageCtx, results: ItemResult[], title: string | nul
       compact.push(texts.albumRefused(n, r.name, r.reason));
       return;
     }
-    const links = linksOf(r.record, baseUrl, videoFrontendUrl);
+    const links = linksOf(r.record, baseUrl, ctx.s.config);
     full.push(texts.albumItem(n, { name: r.record.fileName, size: r.record.fileSize, ...links }));
     compact.push(texts.albumItem(n, { name: r.record.fileName, size: r.record.fileSize, download: links.download, stream: null }));
     buttons.push(linkButtons(links).map((b) => ({ ...b, text: `${b.text} ${n}` })));

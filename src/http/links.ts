@@ -6,6 +6,8 @@ export interface FileLinks {
   download: string;
   /** `/stream/:id/:filename`, served inline for players. */
   stream: string;
+  /** `/watch/:id/:filename`, the player page. */
+  watch: string;
 }
 
 /**
@@ -17,7 +19,7 @@ export function fileLinks(baseUrl: string, id: string, fileName: string): FileLi
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`baseUrl must be an http(s) URL (got ${baseUrl})`);
   const prefix = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
   const tail = `${encodeSegment(id)}/${encodeSegment(cleanName(fileName))}`;
-  return { download: `${prefix}/dl/${tail}`, stream: `${prefix}/stream/${tail}` };
+  return { download: `${prefix}/dl/${tail}`, stream: `${prefix}/stream/${tail}`, watch: `${prefix}/watch/${tail}` };
 }
 
 // encodeURIComponent throws on a lone surrogate; such a name still deserves a link.

@@ -33,7 +33,7 @@ export async function renderPage(s: BotServices, userId: number, pageIndex: numb
   const revokeRow: InlineButton[] = [];
   files.forEach((f, i) => {
     const n = index * PAGE_SIZE + i + 1;
-    const links = linksOf(f, s.config.baseUrl, s.config.videoFrontendUrl);
+    const links = linksOf(f, s.config.baseUrl, s.config);
     lines.push(texts.myFilesItem(n, { name: f.fileName, title: f.title, size: f.fileSize, date: f.uploadDate, download: links.download, stream: links.stream, revoked: f.revoked }));
     if (!f.revoked) revokeRow.push({ text: texts.revokeButton(n), data: `mf:r:${f.id}:${index}` });
   });

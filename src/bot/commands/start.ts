@@ -52,6 +52,6 @@ async function resendFile(ctx: MessageCtx, fileId: string): Promise<void> {
   if (!file) return ctx.say(texts.fileNotFound());
   if (file.userId !== ctx.userId && !ctx.isAdmin) return ctx.say(texts.fileNotYours());
   if (file.revoked) return ctx.say(texts.fileRevoked());
-  const answer = fileReply(file, file.title, ctx.s.config.baseUrl, ctx.s.config.videoFrontendUrl);
+  const answer = fileReply(file, file.title, ctx.s.config.baseUrl, ctx.s.config);
   await ctx.reply(answer.text, answer.buttons);
 }
