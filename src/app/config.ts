@@ -11,6 +11,7 @@ const { ConnectionString } = createRequire(import.meta.url)('mongodb-connection-
 
 import { ConfigError } from './config-error.ts';
 import { readBotSettings, type BotSettings } from './bot-config.ts';
+import { readWebSettings, type WebSettings } from './web-config.ts';
 
 export { ConfigError };
 
@@ -54,6 +55,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** What the bot allows and refuses (bot-config.ts). */
   bot: BotSettings;
+  /** Links, API and security (web-config.ts). */
+  web: WebSettings;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -281,6 +284,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     allowMessageIds: check(() => flag(env, 'ALLOW_MESSAGE_IDS'), false),
     logLevel: check(() => logLevel(env), 'info'),
     bot: readBotSettings(env, check),
+    web: readWebSettings(env, check),
   };
   if (problems.length) throw new ConfigError(problems.join('\n'));
   return config;
@@ -324,5 +328,6 @@ export function redactedConfig(c: AppConfig): Record<string, unknown> {
     databaseUrl: c.databaseUrl ? redactedDatabaseUrl(c.databaseUrl) : null,
     sandboxUrl: c.sandboxUrl ? redactedHttpUrl(c.sandboxUrl) : null,
     baseUrl: redactedHttpUrl(c.baseUrl),
+    web: { ...c.web, apiToken: c.web.apiToken ? '***' : null },
   };
 }
