@@ -192,6 +192,7 @@ test('GET /api/files pages through a user\'s files, newest first, with links and
   assert.equal(one.title, 'A caption');
   assert.equal(one.links.download, `https://dl.example.org/base/dl/${files[0]!.id}/clip%201.mp4`);
   assert.equal(one.links.stream, `https://dl.example.org/base/stream/${files[0]!.id}/clip%201.mp4`);
+  assert.equal(one.links.watch, `https://dl.example.org/base/watch/${files[0]!.id}/clip%201.mp4`);
   const defaults = await api.call('GET', '/api/files?user=42&cursor=');
   assert.equal(defaults.json.files.length, 5);
   assert.equal(defaults.json.next_cursor, null);
@@ -217,12 +218,13 @@ test('GET /api/files/:id: metadata with links; HEAD too; a bad id is 400, an unk
   const f = files[1]!;
   const r = await api.call('GET', `/api/files/${f.id}`);
   assert.equal(r.status, 200);
-  assert.deepEqual(Object.keys(r.json).sort(), ['download_count', 'expires_at', 'file_name', 'file_size', 'file_type', 'id', 'is_video', 'links', 'message_id', 'mime_type', 'revoked', 'stream_count', 'title', 'upload_date', 'user_id']);
+  assert.deepEqual(Object.keys(r.json).sort(), ['download_count', 'expired', 'expires_at', 'file_name', 'file_size', 'file_type', 'id', 'is_video', 'links', 'message_id', 'mime_type', 'revoked', 'stream_count', 'title', 'upload_date', 'user_id']);
   assert.equal(r.json.file_name, 'clip 2.mp4');
   assert.equal(r.json.file_size, 1002);
   assert.equal(r.json.message_id, 2);
   assert.equal(r.json.revoked, false);
   assert.equal(r.json.expires_at, null);
+  assert.equal(r.json.expired, false);
   assert.equal(r.json.upload_date, f.uploadDate.toISOString());
   assert.ok(!r.text.includes(f.secret));
   const head = await api.call('HEAD', `/api/files/${f.id}`);

@@ -8,14 +8,14 @@ import { presentFile } from './present.ts';
 export async function listFiles(ctx: ApiContext, req: RouteRequest) {
   const q = pageQuery(req.query);
   const page = await ctx.store.listFilesByUser(q.userId, { cursor: q.cursor, limit: q.limit });
-  return { files: page.items.map((f) => presentFile(f, ctx.baseUrl)), next_cursor: page.nextCursor };
+  return { files: page.items.map((f) => presentFile(f, ctx.baseUrl, ctx.now())), next_cursor: page.nextCursor };
 }
 
 export async function getFile(ctx: ApiContext, req: RouteRequest) {
   const id = fileId(req.params.id);
   const file = await ctx.store.getFile(id);
   if (!file) throw apiError('SB_API_NOT_FOUND', `no file with id ${id} (unknown, deleted or expired)`);
-  return presentFile(file, ctx.baseUrl);
+  return presentFile(file, ctx.baseUrl, ctx.now());
 }
 
 export async function revokeFile(ctx: ApiContext, req: RouteRequest) {
@@ -25,7 +25,7 @@ export async function revokeFile(ctx: ApiContext, req: RouteRequest) {
   // Deleted between the two calls: the revocation still happened.
   if (!file) throw apiError('SB_API_NOT_FOUND', `file ${id} was revoked and is gone`);
   ctx.logger.info({ file: id, ip: req.ip }, 'file revoked through the API');
-  return presentFile(file, ctx.baseUrl);
+  return presentFile(file, ctx.baseUrl, ctx.now());
 }
 
 export async function renewFile(ctx: ApiContext, req: RouteRequest) {
@@ -34,5 +34,5 @@ export async function renewFile(ctx: ApiContext, req: RouteRequest) {
   const file = await ctx.renewFile(id);
   if (!file) throw apiError('SB_API_NOT_FOUND', `no file with id ${id} to renew`);
   ctx.logger.info({ file: id, renewed: file.id, ip: req.ip }, 'file link renewed through the API');
-  return { previous_id: id, ...presentFile(file, ctx.baseUrl) };
+  return { previous_id: id, ...presentFile(file, ctx.baseUrl, ctx.now()) };
 }

@@ -56,12 +56,16 @@ const schemas = {
   },
   FileLinks: {
     type: 'object',
-    required: ['download', 'stream'],
-    properties: { download: { type: 'string', format: 'uri' }, stream: { type: 'string', format: 'uri' } },
+    required: ['download', 'stream', 'watch'],
+    properties: {
+      download: { type: 'string', format: 'uri', description: 'Served as an attachment.' },
+      stream: { type: 'string', format: 'uri', description: 'Served inline, for players.' },
+      watch: { type: 'string', format: 'uri', description: 'The player page.' },
+    },
   },
   File: {
     type: 'object',
-    required: ['id', 'title', 'file_name', 'file_size', 'file_type', 'mime_type', 'is_video', 'user_id', 'message_id', 'upload_date', 'expires_at', 'revoked', 'download_count', 'stream_count', 'links'],
+    required: ['id', 'title', 'file_name', 'file_size', 'file_type', 'mime_type', 'is_video', 'user_id', 'message_id', 'upload_date', 'expires_at', 'expired', 'revoked', 'download_count', 'stream_count', 'links'],
     properties: {
       id: { type: 'string' },
       title: nullable('string', { description: 'The sender\'s caption.' }),
@@ -74,6 +78,7 @@ const schemas = {
       message_id: { type: 'integer', description: 'The copy in the log channel.' },
       upload_date: dateTime,
       expires_at: nullableDateTime,
+      expired: { type: 'boolean', description: 'The link has expired (410 until renewed).' },
       revoked: { type: 'boolean' },
       download_count: count,
       stream_count: count,

@@ -6,7 +6,7 @@ import type { FileRecord, UserRecord } from '../store/index.ts';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-export function presentFile(file: FileRecord, baseUrl: string) {
+export function presentFile(file: FileRecord, baseUrl: string, now: number) {
   return {
     id: file.id,
     title: file.title,
@@ -19,6 +19,8 @@ export function presentFile(file: FileRecord, baseUrl: string) {
     message_id: file.messageId,
     upload_date: iso(file.uploadDate),
     expires_at: iso(file.expiresAt),
+    // Expired links answer 410 until renewed; the store shows such files only where it keeps them for renewal.
+    expired: file.expiresAt !== null && file.expiresAt.getTime() <= now,
     revoked: file.revoked,
     download_count: file.downloadCount,
     stream_count: file.streamCount,
