@@ -52,7 +52,7 @@ let nextClient = 1;
 const fresh = () => ({ 'x-forwarded-for': `192.0.2.${nextClient++}` });
 
 function assertSecure(r: Reply, what: string, kind: 'file' | 'page' | 'other' = 'other'): void {
-  assert.equal(r.headers['x-content-type-options']?.split(',')[0]?.trim(), 'nosniff', `${what}: nosniff`);
+  assert.equal(String(r.headers['x-content-type-options']).split(',')[0]?.trim(), 'nosniff', `${what}: nosniff`);
   assert.equal(r.headers['referrer-policy'], 'no-referrer', `${what}: Referrer-Policy`);
   assert.equal(r.headers['x-frame-options'], 'DENY', `${what}: X-Frame-Options`);
   const csp = String(r.headers['content-security-policy']);
