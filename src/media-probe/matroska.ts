@@ -93,10 +93,10 @@ export function looksLikeMatroska(view: ByteView): boolean {
 
 export function parseMatroska(view: ByteView): MediaInfo | null {
   if (!looksLikeMatroska(view)) return null;
-  const header = readElement(view, 0, view.size);
-  if (!header) return null;
   const info: MediaInfo = { container: 'matroska' };
   try {
+    const header = readElement(view, 0, view.size);
+    if (!header) return info;
     for (const el of children(view, header)) {
       if (el.id === DOC_TYPE && text(view, el) === 'webm') info.container = 'webm';
     }
