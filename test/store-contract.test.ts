@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { openStore, type Store, type StoreConfig } from '../src/store/index.ts';
 import { MongoWireServer } from './support/mongo-wire-server.ts';
 import { bandwidthCases } from './support/store-contract/bandwidth.ts';
+import { expiryCases } from './support/store-contract/expiry.ts';
 import { fileCases } from './support/store-contract/files.ts';
 import { START, type Case, type Clock, type Ctx } from './support/store-contract/fixture.ts';
 import { lifecycleCases } from './support/store-contract/lifecycle.ts';
@@ -98,6 +99,7 @@ const wireBackend: Backend = {
         open: stores.open,
         outage: { begin: () => wire.stop(), end: () => wire.start() },
         writesTo: (collection) => wire.log.filter((c) => c.collection === collection && ['update', 'insert', 'findAndModify'].includes(c.name)).length,
+        fileDocument: async (id) => wire.documents(databaseName, 'files').find((d) => d._id === id) ?? null,
       },
       async dispose() {
         await wire.start().catch(() => {});
@@ -115,10 +117,12 @@ const realMongoBackend: Backend = {
     // A throwaway database per case, dropped afterwards, so the suite never touches real data.
     const databaseName = `${process.env.DATABASE_NAME ?? 'streambot'}_test_${randomBytes(4).toString('hex')}`;
     const stores = trackStores(async (o) => openStore({ ...common(clock), databaseUrl: realUrl, databaseName, ...o }));
+    const reader = new MongoClient(realUrl!);
     return {
-      ctx: { clock, open: stores.open },
+      ctx: { clock, open: stores.open, fileDocument: (id) => reader.db(databaseName).collection<{ _id: string }>('files').findOne({ _id: id }) },
       async dispose() {
         await stores.closeAll();
+        await reader.close();
         const client = new MongoClient(realUrl!);
         try {
           await client.db(databaseName).dropDatabase();
@@ -130,7 +134,7 @@ const realMongoBackend: Backend = {
   },
 };
 
-const caseGroups = [userCases, fileCases, bandwidthCases, rateLimitCases, slidingWindowCases, sessionSettingCases, lifecycleCases, outageCases];
+const caseGroups = [userCases, fileCases, expiryCases, bandwidthCases, rateLimitCases, slidingWindowCases, sessionSettingCases, lifecycleCases, outageCases];
 
 for (const backend of [sqliteBackend, wireBackend, realMongoBackend]) {
   describe(`store contract: ${backend.name}`, () => {

@@ -6,14 +6,16 @@ import type { Logger } from 'pino';
 import { CounterBuffer, CounterFlusher, type CounterBatch } from './counter-buffer.ts';
 import { closed } from './errors.ts';
 import { MemoryWindows } from './memory-windows.ts';
-import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, defaultLogger, every } from './shared.ts';
+import { DEFAULT_EXPIRED_RETENTION_MS, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_SWEEP_INTERVAL_MS, defaultLogger, every } from './shared.ts';
 import type { BackendName, MonthlyUsage, StoreConfig, StoreHealth, SweepResult } from './types.ts';
-import { checkCount, checkFileId, checkMonth, checkUserId, monthKey } from './validate.ts';
+import { checkCount, checkFileId, checkMonth, checkRetention, checkUserId, monthKey } from './validate.ts';
 
 export abstract class BufferedStore {
   abstract readonly backend: BackendName;
   protected readonly now: () => number;
   protected readonly log: Logger;
+  /** How long after its expiry a file is kept so that it can be renewed. */
+  protected readonly expiredRetentionMs: number;
   protected readonly counters = new CounterBuffer();
   /** Rate windows counted in this process while the database cannot count them. */
   protected readonly memoryWindows = new MemoryWindows();
@@ -26,6 +28,7 @@ export abstract class BufferedStore {
 
   protected constructor(config: StoreConfig, backend: BackendName) {
     this.now = config.now ?? Date.now;
+    this.expiredRetentionMs = checkRetention(config.expiredRetentionMs ?? DEFAULT_EXPIRED_RETENTION_MS);
     this.log = (config.logger ?? defaultLogger()).child({ store: backend });
     this.#sweepIntervalMs = config.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.#flusher = new CounterFlusher(this.counters, {

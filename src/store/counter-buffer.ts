@@ -45,6 +45,14 @@ export class CounterBuffer {
     }
   }
 
+  /** A renewed file changes id; its pending counts follow it. A batch already in flight keeps the old id. */
+  moveFileCounts(fromId: string, toId: string): void {
+    const entry = this.#files.get(fromId);
+    if (!entry) return;
+    this.#files.delete(fromId);
+    this.addFileCounts(toId, entry.downloads, entry.streams);
+  }
+
   /** Number of entries (not bytes) waiting, including a batch being written. */
   get size(): number {
     return this.#bandwidth.size + this.#files.size + (this.#inFlight ? this.#inFlight.bandwidth.length + this.#inFlight.files.length : 0);

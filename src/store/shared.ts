@@ -5,6 +5,7 @@ import type { WindowHit } from './types.ts';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 2000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60_000;
+export const DEFAULT_EXPIRED_RETENTION_MS = 30 * 86_400_000;
 
 /** Fixed windows aligned on the epoch, so every instance computes the same window for the same instant. */
 export function windowBounds(now: number, windowMs: number): { start: number; end: number } {

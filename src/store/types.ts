@@ -62,7 +62,14 @@ export interface FileRecord extends FileMetadata {
   downloadCount: number;
   streamCount: number;
   expiresAt: Date | null;
+  /** expiresAt has passed at the store's clock: the link answers 410 and can be renewed (renewFile). */
+  expired: boolean;
   revoked: boolean;
+}
+
+export interface FileReadOptions {
+  /** Also return files whose link expired and that are still kept (within expiredRetentionMs of expiresAt). */
+  includeExpired?: boolean;
 }
 
 export interface PageRequest {
@@ -165,18 +172,23 @@ export interface Store {
   /** Rejects with SB_ERR_STORE_DUPLICATE_FILE when messageId is already registered,
    *  SB_ERR_STORE_UNAVAILABLE when the database is unreachable. */
   registerFile(file: NewFile): Promise<FileRecord>;
-  /** Expired files are invisible; revoked files are returned with revoked = true.
-   *  A malformed public id resolves null (ids come from URLs). */
-  getFile(id: string): Promise<FileRecord | null>;
+  /** Expired files are invisible unless options.includeExpired (then returned with expired = true); revoked files
+   *  are returned with revoked = true. A malformed public id resolves null (ids come from URLs). */
+  getFile(id: string, options?: FileReadOptions): Promise<FileRecord | null>;
   getFileByMessageId(messageId: number): Promise<FileRecord | null>;
-  /** Newest first; expired files are left out. A nextCursor is at most 40 ASCII characters, so it fits in
-   *  Telegram callback data (64 bytes) with a prefix. */
-  listFilesByUser(userId: number, page?: PageRequest): Promise<Page<FileRecord>>;
+  /** Newest first; expired files are left out unless options.includeExpired. A nextCursor is at most 40 ASCII
+   *  characters, so it fits in Telegram callback data (64 bytes) with a prefix. */
+  listFilesByUser(userId: number, page?: PageRequest, options?: FileReadOptions): Promise<Page<FileRecord>>;
   /** Files not expired (revoked ones included), of one user or of everyone. */
   countFiles(filter?: { userId?: number }): Promise<number>;
   /** Resolves false when the file is unknown or expired. */
   revokeFile(id: string): Promise<boolean>;
   deleteFile(id: string): Promise<boolean>;
+  /** Gives a stored file (expired or not, revoked or not) a new link: a new random public id, this expiry (null for
+   *  never) and revoked = false; the old id stops resolving. Counters, title, owner, message id and secret stay.
+   *  Resolves null when the id is unknown or its record is past retention. Atomic: of two concurrent renewals of one
+   *  id, one wins and the other resolves null. */
+  renewFile(id: string, expiresAt: Date | null): Promise<FileRecord | null>;
   /** Buffered like bandwidth; counts for files deleted before the flush are dropped. */
   incrementDownloads(id: string): Promise<void>;
   incrementStreams(id: string): Promise<void>;
@@ -215,7 +227,7 @@ export interface Store {
   setSetting(key: string, value: JsonValue): Promise<void>;
 
   // Maintenance
-  /** Deletes expired files, finished rate windows and expired sliding-window entries (MongoDB also does this with
+  /** Deletes files whose expiry is older than expiredRetentionMs, finished rate windows and expired sliding-window entries (MongoDB also does this with
    *  TTL indexes). */
   sweepExpired(): Promise<SweepResult>;
   health(): StoreHealth;
@@ -234,6 +246,8 @@ export interface StoreConfig {
   now?: () => number;
   /** How often buffered counters are written (default 2000 ms). */
   flushIntervalMs?: number;
+  /** How long a file whose link expired is kept so that it can be renewed, in ms after expiresAt (default 30 days). */
+  expiredRetentionMs?: number;
   /** How often expired rows are swept (default 10 minutes; 0 disables). */
   sweepIntervalMs?: number;
   /** SQLite: how long a write waits for another connection's lock (default 5000 ms). */

@@ -1,6 +1,6 @@
 // Argument checks shared by both backends, so that bad input fails the same way whatever the database.
 
-import { invalidArgument, invalidCursor } from './errors.ts';
+import { invalidArgument, invalidCursor, StoreError } from './errors.ts';
 import { isPublicId } from './link-ids.ts';
 import type { JsonValue, NewFile, PageRequest, UserProfile } from './types.ts';
 
@@ -59,12 +59,24 @@ export function checkProfile(profile: UserProfile): { userId: number; username: 
   };
 }
 
+export function checkExpiresAt(value: unknown, name = 'expiresAt'): Date | null {
+  if (value !== null && (!(value instanceof Date) || Number.isNaN(value.getTime()))) {
+    throw invalidArgument(name, 'a valid Date or null', value);
+  }
+  return value;
+}
+
+/** A setting, not an argument: its error names the option and says what to put there. */
+export function checkRetention(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new StoreError('SB_ERR_STORE_CONFIG', `expiredRetentionMs must be a non-negative integer of milliseconds, e.g. ${30 * 86_400_000} for 30 days (got ${String(value)})`);
+  }
+  return value;
+}
+
 export function checkNewFile(file: NewFile): Required<NewFile> {
   if (typeof file !== 'object' || file === null) throw invalidArgument('file', 'an object', file);
-  const expiresAt = file.expiresAt ?? null;
-  if (expiresAt !== null && (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime()))) {
-    throw invalidArgument('file.expiresAt', 'a valid Date or null', expiresAt);
-  }
+  const expiresAt = checkExpiresAt(file.expiresAt ?? null, 'file.expiresAt');
   if (typeof file.isVideo !== 'boolean') throw invalidArgument('file.isVideo', 'a boolean', file.isVideo);
   return {
     messageId: checkUserId(file.messageId, 'file.messageId'),

@@ -36,6 +36,17 @@ export const COMMANDS: Record<string, Handler> = {
     }
     return { numIndexesBefore: before, numIndexesAfter: coll.indexes.length + 1, createdCollectionAutomatically: false };
   },
+  dropIndexes(cmd, db) {
+    const coll = this.collection(db, cmd.dropIndexes);
+    const names = cmd.index === '*' ? coll.indexes.map((i) => i.name) : [cmd.index].flat();
+    for (const name of names) {
+      if (typeof name !== 'string') throw new CommandError(72, 'InvalidOptions', 'the test wire server drops indexes by name only');
+      if (name === '_id_') throw new CommandError(72, 'InvalidOptions', 'cannot drop _id index');
+      if (!coll.indexes.some((i) => i.name === name)) throw new CommandError(27, 'IndexNotFound', `index not found with name [${name}]`);
+      coll.indexes = coll.indexes.filter((i) => i.name !== name);
+    }
+    return { nIndexesWas: coll.indexes.length + names.length + 1 };
+  },
   listIndexes(cmd, db) {
     const coll = this.collection(db, cmd.listIndexes);
     const all = [{ v: 2, key: { _id: 1 }, name: '_id_' }, ...coll.indexes.map((i) => ({ v: 2, ...i }))];

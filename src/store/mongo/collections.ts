@@ -1,7 +1,7 @@
 // Document shapes and indexes of the MongoDB backend. Field names are those of the original StreamBot collections
 // (users, files, bandwidth_usage) so an existing database keeps working.
 
-import type { Db, IndexDescription } from 'mongodb';
+import { MongoServerError, type Collection, type Db, type Document, type IndexDescription } from 'mongodb';
 import type { UnreachableReason } from '../types.ts';
 
 export interface UserDoc {
@@ -32,8 +32,11 @@ export interface FileDoc {
   upload_date: Date;
   download_count: number;
   stream_count: number;
-  /** Date for the TTL index; null never expires. */
+  /** When the link stops working; null never expires. */
   expires_at: Date | null;
+  /** When the record is deleted (TTL index): expires_at plus the retention that keeps an expired file renewable;
+   *  null with expires_at null. Absent on documents written before it existed: sweepExpired removes those. */
+  purge_at?: Date | null;
   link_secret: string;
   revoked: boolean;
 }
@@ -100,8 +103,9 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   files: [
     { key: { message_id: 1 }, name: 'message_id_unique', unique: true },
     { key: { user_id: 1, upload_date: -1, _id: -1 }, name: 'files_by_user_date' },
-    // Documents whose expires_at is null or missing are ignored by TTL indexes, so they never expire.
-    { key: { expires_at: 1 }, name: 'files_ttl', expireAfterSeconds: 0 },
+    // Documents whose purge_at is null or missing are ignored by TTL indexes, so they are never removed by it.
+    // This index was once on expires_at (removing a file the moment its link expired); see dropChangedIndexes.
+    { key: { purge_at: 1 }, name: 'files_ttl', expireAfterSeconds: 0 },
   ],
   bandwidth: [{ key: { month: 1, user_id: 1 }, name: 'bandwidth_by_month_user' }],
   rateWindows: [{ key: { expires_at: 1 }, name: 'rate_limits_ttl', expireAfterSeconds: 0 }],
@@ -113,6 +117,37 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
 /** createIndexes is a no-op for an index that already exists with the same options, so this runs at every start. */
 export async function ensureIndexes(c: Collections): Promise<void> {
   for (const [name, indexes] of Object.entries(INDEXES) as [keyof Collections, IndexDescription[]][]) {
-    if (indexes.length) await c[name].createIndexes(indexes);
+    if (!indexes.length) continue;
+    // Index commands do not depend on the document type.
+    const coll = c[name] as unknown as Collection<Document>;
+    await dropChangedIndexes(coll, indexes);
+    await coll.createIndexes(indexes);
   }
 }
+
+// https://www.mongodb.com/docs/manual/reference/error-codes/
+const NAMESPACE_NOT_FOUND = 26;
+const INDEX_NOT_FOUND = 27;
+
+/** An index that kept its name but changed its keys must be dropped first: createIndexes refuses a name that exists
+ *  with other keys (IndexKeySpecsConflict). Several instances may start at once, so one that finds the index already
+ *  dropped by another carries on. */
+async function dropChangedIndexes(coll: Collection<Document>, wanted: IndexDescription[]): Promise<void> {
+  let existing: Document[];
+  try {
+    existing = await coll.indexes();
+  } catch (err) {
+    if (err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND) return;
+    throw err;
+  }
+  for (const index of wanted) {
+    const old = existing.find((i) => i.name === index.name);
+    if (!old || sameKeys(old.key as Document, index.key as Document)) continue;
+    await coll.dropIndex(index.name!).catch((err: unknown) => {
+      if (!(err instanceof MongoServerError && err.code === INDEX_NOT_FOUND)) throw err;
+    });
+  }
+}
+
+const sameKeys = (a: Document, b: Document): boolean =>
+  JSON.stringify(Object.entries(a).map(([k, v]) => [k, Number(v)])) === JSON.stringify(Object.entries(b).map(([k, v]) => [k, Number(v)]));

@@ -7,16 +7,16 @@ import { duplicateFile, invalidArgument } from '../errors.ts';
 import { isPublicId, newPublicId } from '../link-ids.ts';
 import { iterateUserIds } from '../shared.ts';
 import type {
-  FileRecord, JsonValue, NewFile, Page, PageRequest, Store, StoreConfig, SweepResult, UnreachableReason, UserFilter,
+  FileReadOptions, FileRecord, JsonValue, NewFile, Page, PageRequest, Store, StoreConfig, SweepResult, UnreachableReason, UserFilter,
   UserIdOptions, UserProfile, UserRecord,
 } from '../types.ts';
 import {
-  checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUnreachable, checkUserId,
+  checkExpiresAt, checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUnreachable, checkUserId,
   decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, pageLimit,
 } from '../validate.ts';
 import { ensureIndexes, type FileDoc, type UserDoc } from './collections.ts';
 import { connectMongo } from './connect.ts';
-import { newFileFields, userUpsert } from './records.ts';
+import { newFileFields, renewedFileDoc, userUpsert } from './records.ts';
 import { MongoSlidingWindowStore } from './sliding-windows.ts';
 import { isDuplicateKey, safeMessage } from './transient.ts';
 
@@ -122,7 +122,7 @@ export class MongoStore extends MongoSlidingWindowStore implements Store {
 
   async registerFile(file: NewFile): Promise<FileRecord> {
     const f = checkNewFile(file);
-    const base = newFileFields(f, new Date(this.now()));
+    const base = newFileFields(f, new Date(this.now()), this.expiredRetentionMs);
     for (let attempt = 0; ; attempt++) {
       const doc: FileDoc = { _id: newPublicId(), ...base };
       try {
@@ -141,14 +141,14 @@ export class MongoStore extends MongoSlidingWindowStore implements Store {
     }
   }
 
-  async getFile(id: string): Promise<FileRecord | null> {
+  async getFile(id: string, options?: FileReadOptions): Promise<FileRecord | null> {
     this.assertOpen();
     if (!isPublicId(id)) return null;
-    const doc = await this.call('reading a file', () => this.c.files.findOne({ _id: id, ...this.visible() }), {
+    const doc = await this.call('reading a file', () => this.c.files.findOne({ _id: id, ...this.visible(options) }), {
       idempotent: true,
       fallback: () => this.cache.files.get(id) ?? undefined,
     });
-    return this.fileOrNull(doc, id);
+    return this.fileOrNull(doc, id, options);
   }
 
   async getFileByMessageId(messageId: number): Promise<FileRecord | null> {
@@ -167,11 +167,11 @@ export class MongoStore extends MongoSlidingWindowStore implements Store {
     return this.fileOrNull(doc, null);
   }
 
-  async listFilesByUser(userId: number, page?: PageRequest): Promise<Page<FileRecord>> {
+  async listFilesByUser(userId: number, page?: PageRequest, options?: FileReadOptions): Promise<Page<FileRecord>> {
     checkUserId(userId);
     const limit = pageLimit(page);
     const after = decodeFileCursor(page?.cursor);
-    const query: Filter<FileDoc> = { user_id: userId, ...this.visible() };
+    const query: Filter<FileDoc> = { user_id: userId, ...this.visible(options) };
     if (after) {
       query.$and = [{ $or: [{ upload_date: { $lt: after.uploadDate } }, { upload_date: after.uploadDate, _id: { $lt: after.id } }] }];
     }
@@ -202,6 +202,51 @@ export class MongoStore extends MongoSlidingWindowStore implements Store {
     const res = await this.call('deleting a file', () => this.c.files.deleteOne({ _id: id }), { idempotent: true });
     this.cache.files.delete(id);
     return res.deletedCount > 0;
+  }
+
+  /**
+   * The public id is the document's _id, which cannot change, and message_id is unique, so the new document can only
+   * be inserted once the old one is gone. findOneAndDelete is the atomic step: of two renewals one gets the document.
+   * Without a transaction (a standalone server has none) the insert can still fail after it; the old document is
+   * then put back, and if even that fails it is logged so the file can be registered again.
+   */
+  async renewFile(id: string, expiresAt: Date | null): Promise<FileRecord | null> {
+    checkFileId(id);
+    const expiry = checkExpiresAt(expiresAt);
+    // Not retried: after a dropped connection a second delete would find nothing and lose the document it removed.
+    const old = await this.call('renewing a link', () =>
+      this.c.files.findOneAndDelete({ _id: id, ...this.visible({ includeExpired: true }) }), { idempotent: false });
+    this.cache.files.delete(id);
+    if (!old) return null;
+    try {
+      const doc = await this.#insertRenewed(old, expiry);
+      this.counters.moveFileCounts(id, doc._id);
+      this.remember(doc);
+      return this.file(doc);
+    } catch (err) {
+      await this.c.files.insertOne(old).catch((restoreErr: unknown) => {
+        this.log.error({ err: safeMessage(restoreErr), id, messageId: old.message_id, userId: old.user_id, fileName: old.file_name },
+          'a file could not be written back after a failed renewal; register its log message again');
+      });
+      throw err;
+    }
+  }
+
+  async #insertRenewed(old: FileDoc, expiresAt: Date | null): Promise<FileDoc> {
+    for (let attempt = 0; ; attempt++) {
+      const doc = renewedFileDoc(old, newPublicId(), expiresAt, this.expiredRetentionMs);
+      try {
+        // Safe to retry: a second insert of the same _id after a dropped connection fails as a duplicate, below.
+        await this.call('renewing a link', () => this.c.files.insertOne(doc), { idempotent: true });
+        return doc;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const landed = await this.c.files.findOne({ _id: doc._id });
+        if (landed?.message_id === old.message_id) return doc;
+        // Otherwise the fresh id collided with another file's (72 random bits: in theory only); draw again.
+        if (attempt >= 3 || /message_id/.test((err as Error).message)) throw err;
+      }
+    }
   }
 
   // Sessions
@@ -259,8 +304,11 @@ export class MongoStore extends MongoSlidingWindowStore implements Store {
 
   async sweepExpired(): Promise<SweepResult> {
     const now = new Date(this.now());
-    const files = await this.call('sweeping expired files', () =>
-      this.c.files.deleteMany({ $and: [{ expires_at: { $ne: null } }, { expires_at: { $lte: now } }] }), { idempotent: true });
+    // The TTL index removes files at purge_at; this also covers documents written before purge_at existed.
+    const kept = new Date(now.getTime() - this.expiredRetentionMs);
+    const files = await this.call('sweeping expired files', () => this.c.files.deleteMany({
+      $or: [{ purge_at: { $lt: now } }, { purge_at: { $exists: false }, expires_at: { $ne: null, $lt: kept } }],
+    }), { idempotent: true });
     const windows = await this.call('sweeping rate windows', () => this.c.rateWindows.deleteMany({ expires_at: { $lte: now } }), { idempotent: true });
     const slidingWindows = await this.sweepSlidingWindows(now);
     return { files: files.deletedCount, rateWindows: windows.deletedCount, slidingWindows };

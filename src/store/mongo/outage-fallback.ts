@@ -6,7 +6,7 @@ import type { Filter, MongoClient } from 'mongodb';
 import { BufferedStore } from '../buffered-store.ts';
 import { unavailable } from '../errors.ts';
 import { every } from '../shared.ts';
-import type { FileRecord, StoreConfig, UserRecord } from '../types.ts';
+import type { FileReadOptions, FileRecord, StoreConfig, UserRecord } from '../types.ts';
 import { collections, type Collections, type FileDoc, type UserDoc } from './collections.ts';
 import { RecentCache } from './recent-cache.ts';
 import { toFileRecord, toUserRecord } from './records.ts';
@@ -121,9 +121,12 @@ export abstract class OutageFallbackStore extends BufferedStore {
     }
   }
 
-  /** Files that have not expired at this store's now. */
-  protected visible(): Filter<FileDoc> {
-    return { $or: [{ expires_at: null }, { expires_at: { $gt: new Date(this.now()) } }] };
+  /** Files whose link has not expired at this store's now; with includeExpired, also the expired files still kept
+   *  for renewal (the retention counts from expires_at, as on SQLite, whatever purge_at a document carries). */
+  protected visible(options?: FileReadOptions): Filter<FileDoc> {
+    const now = this.now();
+    const from = options?.includeExpired ? { $gte: new Date(now - this.expiredRetentionMs) } : { $gt: new Date(now) };
+    return { $or: [{ expires_at: null }, { expires_at: from }] };
   }
 
   protected remember(doc: FileDoc): void {
@@ -132,12 +135,14 @@ export abstract class OutageFallbackStore extends BufferedStore {
   }
 
   /** Applies expiry to cached answers too, and keeps the cache in step with what the database said. */
-  protected fileOrNull(doc: FileDoc | null, id: string | null): FileRecord | null {
+  protected fileOrNull(doc: FileDoc | null, id: string | null, options?: FileReadOptions): FileRecord | null {
     if (!doc) {
       if (id !== null) this.cache.files.delete(id);
       return null;
     }
-    if (doc.expires_at && doc.expires_at.getTime() <= this.now()) return null;
+    const expiry = doc.expires_at?.getTime() ?? Infinity;
+    const until = options?.includeExpired ? expiry + this.expiredRetentionMs : expiry - 1;
+    if (until < this.now()) return null;
     this.remember(doc);
     return this.file(doc);
   }
@@ -147,6 +152,6 @@ export abstract class OutageFallbackStore extends BufferedStore {
   }
 
   protected file(d: FileDoc): FileRecord {
-    return toFileRecord(d, this.counters.pendingFile(d._id));
+    return toFileRecord(d, this.counters.pendingFile(d._id), this.now());
   }
 }

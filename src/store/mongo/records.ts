@@ -17,13 +17,22 @@ export function userUpsert(p: ReturnType<typeof checkProfile>, now: Date): { set
   return { set, onInsert };
 }
 
+/** When the TTL index removes a file: retentionMs after its link expired, so it can be renewed until then. */
+export const purgeAt = (expiresAt: Date | null, retentionMs: number): Date | null =>
+  expiresAt === null ? null : new Date(expiresAt.getTime() + retentionMs);
+
 /** Everything of a new file's document but its public id, which is drawn again if it collides. */
-export function newFileFields(f: Required<NewFile>, uploadDate: Date): Omit<FileDoc, '_id'> {
+export function newFileFields(f: Required<NewFile>, uploadDate: Date, retentionMs: number): Omit<FileDoc, '_id'> {
   return {
     message_id: f.messageId, user_id: f.userId, file_name: f.fileName, file_size: f.fileSize, file_type: f.fileType,
     mime_type: f.mimeType, is_video: f.isVideo, title: f.title, upload_date: uploadDate, download_count: 0, stream_count: 0,
-    expires_at: f.expiresAt, link_secret: newLinkSecret(), revoked: false,
+    expires_at: f.expiresAt, purge_at: purgeAt(f.expiresAt, retentionMs), link_secret: newLinkSecret(), revoked: false,
   };
+}
+
+/** The same stored file under a new public id and expiry, as a new link: not revoked. */
+export function renewedFileDoc(old: FileDoc, id: string, expiresAt: Date | null, retentionMs: number): FileDoc {
+  return { ...old, _id: id, expires_at: expiresAt, purge_at: purgeAt(expiresAt, retentionMs), revoked: false };
 }
 
 /** pendingBytes: this instance's bandwidth not yet flushed, so a user sees their own traffic at once. */
@@ -41,8 +50,8 @@ export function toUserRecord(d: UserDoc, pendingBytes: number): UserRecord {
   };
 }
 
-/** pending: this instance's download and stream counts not yet flushed. */
-export function toFileRecord(d: FileDoc, pending: { downloads: number; streams: number }): FileRecord {
+/** pending: this instance's download and stream counts not yet flushed; now: the store's clock, for `expired`. */
+export function toFileRecord(d: FileDoc, pending: { downloads: number; streams: number }, now: number): FileRecord {
   return {
     id: d._id,
     secret: d.link_secret,
@@ -58,6 +67,7 @@ export function toFileRecord(d: FileDoc, pending: { downloads: number; streams: 
     downloadCount: (d.download_count ?? 0) + pending.downloads,
     streamCount: (d.stream_count ?? 0) + pending.streams,
     expiresAt: d.expires_at ?? null,
+    expired: !!d.expires_at && d.expires_at.getTime() <= now,
     revoked: d.revoked === true,
   };
 }

@@ -28,8 +28,8 @@ export function toUserRecord(r: UserRow, pendingBytes: number): UserRecord {
   };
 }
 
-/** pending: this instance's download and stream counts not yet flushed. */
-export function toFileRecord(r: FileRow, pending: { downloads: number; streams: number }): FileRecord {
+/** pending: this instance's download and stream counts not yet flushed; now: the store's clock, for `expired`. */
+export function toFileRecord(r: FileRow, pending: { downloads: number; streams: number }, now: number): FileRecord {
   return {
     id: r.public_id,
     secret: r.link_secret,
@@ -45,6 +45,7 @@ export function toFileRecord(r: FileRow, pending: { downloads: number; streams: 
     downloadCount: r.download_count + pending.downloads,
     streamCount: r.stream_count + pending.streams,
     expiresAt: r.expires_at === null ? null : new Date(r.expires_at),
+    expired: r.expires_at !== null && r.expires_at <= now,
     revoked: r.revoked === 1,
   };
 }

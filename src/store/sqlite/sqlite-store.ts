@@ -10,25 +10,25 @@ import { isPublicId, newLinkSecret, newPublicId } from '../link-ids.ts';
 import { iterateUserIds, windowBounds, windowHit } from '../shared.ts';
 import { checkSlidingWindow, checkTakenAt } from '../sliding-window.ts';
 import type {
-  FileRecord, JsonValue, NewFile, Page, PageRequest, SlidingWindowHit, Store, StoreConfig, SweepResult, UnreachableReason,
+  FileReadOptions, FileRecord, JsonValue, NewFile, Page, PageRequest, SlidingWindowHit, Store, StoreConfig, SweepResult, UnreachableReason,
   UserFilter, UserIdOptions, UserProfile, UserRecord, WindowHit,
 } from '../types.ts';
 import {
-  checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUnreachable, checkUserId, checkWindow,
+  checkExpiresAt, checkFileId, checkJson, checkKey, checkMessageId, checkNewFile, checkProfile, checkUnreachable, checkUserId, checkWindow,
   decodeFileCursor, decodeUserCursor, encodeFileCursor, encodeUserCursor, pageLimit,
 } from '../validate.ts';
 import { migrate } from './migrations.ts';
 import { sqlitePath } from './path.ts';
 import { toFileRecord, toUserRecord, type FileRow, type UserRow } from './rows.ts';
+import { prepareStatements, type Statements } from './statements.ts';
 import { SqliteSlidingWindows } from './windows.ts';
 
 const GLOBAL_USER = 0;
-const VISIBLE = '(expires_at IS NULL OR expires_at > @now)';
 
 export class SqliteStore extends BufferedStore implements Store {
   readonly backend = 'sqlite' as const;
   readonly #db: Database.Database;
-  readonly #stmt;
+  readonly #stmt: Statements;
   readonly #windows: SqliteSlidingWindows;
 
   constructor(config: StoreConfig = {}) {
@@ -45,78 +45,9 @@ export class SqliteStore extends BufferedStore implements Store {
       this.#db.close();
       throw err;
     }
-    this.#stmt = this.#prepare();
+    this.#stmt = prepareStatements(this.#db);
     this.#windows = new SqliteSlidingWindows(this.#db);
     this.startTimers();
-  }
-
-  #prepare() {
-    const db = this.#db;
-    return {
-      upsertUser: db.prepare<unknown[], UserRow>(`
-        INSERT INTO users (user_id, username, first_name, join_date, last_active)
-        VALUES (@userId, @username, @firstName, @now, @now)
-        ON CONFLICT (user_id) DO UPDATE SET
-          username = CASE WHEN @keepUsername THEN users.username ELSE excluded.username END,
-          first_name = CASE WHEN @keepFirstName THEN users.first_name ELSE excluded.first_name END,
-          last_active = excluded.last_active,
-          unreachable = NULL
-        RETURNING *`),
-      getUser: db.prepare<unknown[], UserRow>('SELECT * FROM users WHERE user_id = ?'),
-      setBanned: db.prepare('UPDATE users SET is_banned = ? WHERE user_id = ?'),
-      setUnreachable: db.prepare('UPDATE users SET unreachable = ? WHERE user_id = ?'),
-      listUsers: db.prepare<unknown[], UserRow>('SELECT * FROM users WHERE user_id > ? ORDER BY user_id LIMIT ?'),
-      userIds: db.prepare<unknown[], { user_id: number }>(
-        `SELECT user_id FROM users WHERE user_id > @after AND (@includeBanned OR is_banned = 0)
-           AND (@includeUnreachable OR unreachable IS NULL) ORDER BY user_id LIMIT @limit`),
-      // NULL for a filter means "either".
-      countUsers: db.prepare<unknown[], { n: number }>(`
-        SELECT count(*) AS n FROM users WHERE (@banned IS NULL OR is_banned = @banned)
-          AND (@unreachable IS NULL OR (unreachable IS NOT NULL) = @unreachable)`),
-      insertFile: db.prepare(`
-        INSERT INTO files (public_id, message_id, user_id, file_name, file_size, file_type, mime_type, is_video,
-                           title, upload_date, expires_at, link_secret)
-        VALUES (@id, @messageId, @userId, @fileName, @fileSize, @fileType, @mimeType, @isVideo, @title, @uploadDate,
-                @expiresAt, @secret)`),
-      countShared: db.prepare('UPDATE users SET files_shared = files_shared + 1 WHERE user_id = ?'),
-      getFile: db.prepare<unknown[], FileRow>(`SELECT * FROM files WHERE public_id = @id AND ${VISIBLE}`),
-      getFileAnyState: db.prepare<unknown[], FileRow>('SELECT * FROM files WHERE public_id = ?'),
-      getFileByMessage: db.prepare<unknown[], FileRow>(`SELECT * FROM files WHERE message_id = @messageId AND ${VISIBLE}`),
-      filesFirstPage: db.prepare<unknown[], FileRow>(`
-        SELECT * FROM files WHERE user_id = @userId AND ${VISIBLE}
-        ORDER BY upload_date DESC, public_id DESC LIMIT @limit`),
-      filesNextPage: db.prepare<unknown[], FileRow>(`
-        SELECT * FROM files WHERE user_id = @userId AND ${VISIBLE}
-          AND (upload_date < @date OR (upload_date = @date AND public_id < @id))
-        ORDER BY upload_date DESC, public_id DESC LIMIT @limit`),
-      countFiles: db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM files WHERE ${VISIBLE}`),
-      countUserFiles: db.prepare<unknown[], { n: number }>(
-        `SELECT count(*) AS n FROM files WHERE user_id = @userId AND ${VISIBLE}`),
-      revokeFile: db.prepare(`UPDATE files SET revoked = 1 WHERE public_id = @id AND ${VISIBLE}`),
-      deleteFile: db.prepare('DELETE FROM files WHERE public_id = ?'),
-      addFileCounts: db.prepare(
-        'UPDATE files SET download_count = download_count + ?, stream_count = stream_count + ? WHERE public_id = ?'),
-      addBandwidth: db.prepare(`
-        INSERT INTO bandwidth_usage (month, user_id, bytes) VALUES (?, ?, ?)
-        ON CONFLICT (month, user_id) DO UPDATE SET bytes = bytes + excluded.bytes`),
-      addUserBandwidth: db.prepare('UPDATE users SET bandwidth_used = bandwidth_used + ? WHERE user_id = ?'),
-      getBandwidth: db.prepare<unknown[], { bytes: number }>('SELECT bytes FROM bandwidth_usage WHERE month = ? AND user_id = ?'),
-      hitWindow: db.prepare<unknown[], { count: number }>(`
-        INSERT INTO rate_windows (key, window_start, count, expires_at) VALUES (?, ?, 1, ?)
-        ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1
-        RETURNING count`),
-      getSession: db.prepare<unknown[], { session: string }>('SELECT session FROM sessions WHERE bot_id = ?'),
-      saveSession: db.prepare(`
-        INSERT INTO sessions (bot_id, session, updated_at) VALUES (?, ?, ?)
-        ON CONFLICT (bot_id) DO UPDATE SET session = excluded.session, updated_at = excluded.updated_at`),
-      deleteSession: db.prepare('DELETE FROM sessions WHERE bot_id = ?'),
-      getSetting: db.prepare<unknown[], { value_json: string }>('SELECT value_json FROM settings WHERE key = ?'),
-      setSetting: db.prepare(`
-        INSERT INTO settings (key, value_json, updated_at) VALUES (?, ?, ?)
-        ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`),
-      sweepFiles: db.prepare('DELETE FROM files WHERE expires_at IS NOT NULL AND expires_at <= ?'),
-      sweepWindows: db.prepare('DELETE FROM rate_windows WHERE expires_at <= ?'),
-    };
   }
 
   // Users
@@ -208,26 +139,26 @@ export class SqliteStore extends BufferedStore implements Store {
     }
   }
 
-  async getFile(id: string): Promise<FileRecord | null> {
+  async getFile(id: string, options?: FileReadOptions): Promise<FileRecord | null> {
     this.assertOpen();
     if (!isPublicId(id)) return null;
-    const row = this.#stmt.getFile.get({ id, now: this.now() });
+    const row = this.#stmt.getFile.get({ id, from: this.#shownFrom(options) });
     return row ? this.#file(row) : null;
   }
 
   async getFileByMessageId(messageId: number): Promise<FileRecord | null> {
     checkMessageId(messageId);
     this.assertOpen();
-    const row = this.#stmt.getFileByMessage.get({ messageId, now: this.now() });
+    const row = this.#stmt.getFileByMessage.get({ messageId, from: this.#shownFrom() });
     return row ? this.#file(row) : null;
   }
 
-  async listFilesByUser(userId: number, page?: PageRequest): Promise<Page<FileRecord>> {
+  async listFilesByUser(userId: number, page?: PageRequest, options?: FileReadOptions): Promise<Page<FileRecord>> {
     checkUserId(userId);
     const limit = pageLimit(page);
     const after = decodeFileCursor(page?.cursor);
     this.assertOpen();
-    const params = { userId, now: this.now(), limit: limit + 1 };
+    const params = { userId, from: this.#shownFrom(options), limit: limit + 1 };
     const rows = after
       ? this.#stmt.filesNextPage.all({ ...params, date: after.uploadDate.getTime(), id: after.id })
       : this.#stmt.filesFirstPage.all(params);
@@ -237,19 +168,38 @@ export class SqliteStore extends BufferedStore implements Store {
   }
 
   async countFiles(filter?: { userId?: number }): Promise<number> {
-    const now = this.now();
+    const from = this.#shownFrom();
     if (filter?.userId === undefined) {
       this.assertOpen();
-      return this.#stmt.countFiles.get({ now })!.n;
+      return this.#stmt.countFiles.get({ from })!.n;
     }
     const userId = checkUserId(filter.userId, 'filter.userId');
     this.assertOpen();
-    return this.#stmt.countUserFiles.get({ userId, now })!.n;
+    return this.#stmt.countUserFiles.get({ userId, from })!.n;
   }
 
   async revokeFile(id: string): Promise<boolean> {
     checkFileId(id);
-    return this.#write('revoking a link', () => this.#stmt.revokeFile.run({ id, now: this.now() }).changes > 0);
+    return this.#write('revoking a link', () => this.#stmt.revokeFile.run({ id, from: this.#shownFrom() }).changes > 0);
+  }
+
+  async renewFile(id: string, expiresAt: Date | null): Promise<FileRecord | null> {
+    checkFileId(id);
+    const expiry = checkExpiresAt(expiresAt);
+    const from = this.#shownFrom({ includeExpired: true });
+    for (let attempt = 0; ; attempt++) {
+      const newId = newPublicId();
+      try {
+        const row = this.#write('renewing a link', () =>
+          this.#stmt.renewFile.get({ id, newId, from, expiresAt: expiry ? expiry.getTime() : null }));
+        if (!row) return null;
+        this.counters.moveFileCounts(id, newId);
+        return this.#file(row);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && attempt < 3) continue;
+        throw err;
+      }
+    }
   }
 
   async deleteFile(id: string): Promise<boolean> {
@@ -346,7 +296,7 @@ export class SqliteStore extends BufferedStore implements Store {
   async sweepExpired(): Promise<SweepResult> {
     const now = this.now();
     return this.#write('sweeping expired rows', () => ({
-      files: this.#stmt.sweepFiles.run(now).changes,
+      files: this.#stmt.sweepFiles.run({ from: now - this.expiredRetentionMs }).changes,
       rateWindows: this.#stmt.sweepWindows.run(now).changes,
       slidingWindows: this.#windows.sweep(now),
     }));
@@ -384,7 +334,14 @@ export class SqliteStore extends BufferedStore implements Store {
     return toUserRecord(r, this.counters.pendingUserBytes(r.user_id));
   }
 
+  /** Lower bound of expires_at for a file to be shown (see statements.ts): live links only, or also the expired
+   *  files still kept for renewal. */
+  #shownFrom(options?: FileReadOptions): number {
+    const now = this.now();
+    return options?.includeExpired ? now - this.expiredRetentionMs : now + 1;
+  }
+
   #file(r: FileRow): FileRecord {
-    return toFileRecord(r, this.counters.pendingFile(r.public_id));
+    return toFileRecord(r, this.counters.pendingFile(r.public_id), this.now());
   }
 }

@@ -1,4 +1,5 @@
-// Contract cases for files: registration, lookup, listing, expiry, and their download and stream counters.
+// Contract cases for files: registration, lookup, listing, and their download and stream counters (expiry and
+// renewal: expiry.ts).
 
 import assert from 'node:assert/strict';
 import { isStoreError, linkSecretMatches } from '../../../src/store/index.ts';
@@ -109,27 +110,6 @@ export function fileCases(add: AddCase): void {
       assert.deepEqual(dates, [...dates].sort((a, b) => b - a));
       assert.deepEqual((await s.listFilesByUser(9)).items, []);
       await rejectsWith(s.listFilesByUser(7, { cursor: 'garbage!' }), 'SB_ERR_STORE_INVALID_CURSOR');
-    },
-  });
-  add({
-    name: 'expiry: expired files are invisible to every read and swept',
-    async run({ open, clock }) {
-      const s = await open();
-      const expiring = await s.registerFile(file(800, 3, { expiresAt: new Date(START + 1000) }));
-      const forever = await s.registerFile(file(801, 3));
-      assert.equal((await s.getFile(expiring.id))?.expiresAt?.getTime(), START + 1000);
-      clock.t = START + 999;
-      assert.ok(await s.getFile(expiring.id));
-      clock.t = START + 1000;
-      assert.equal(await s.getFile(expiring.id), null);
-      assert.equal(await s.getFileByMessageId(800), null);
-      assert.deepEqual((await s.listFilesByUser(3)).items.map((f) => f.id), [forever.id]);
-      assert.equal(await s.revokeFile(expiring.id), false);
-      const swept = await s.sweepExpired();
-      assert.equal(swept.files, 1);
-      assert.ok(await s.getFile(forever.id));
-      // The message id is free again once the expired record is gone.
-      await s.registerFile(file(800, 3));
     },
   });
   add({

@@ -20,6 +20,8 @@ export interface Ctx {
   outage?: { begin(): Promise<void>; end(): Promise<void> };
   /** Write commands received for a collection, when the backend can count them. */
   writesTo?(collection: string): number;
+  /** The stored MongoDB document of a file (by public id), raw; absent on SQLite. */
+  fileDocument?(id: string): Promise<Record<string, unknown> | null>;
 }
 
 export type Case = { name: string; needs?: 'outage'; run(ctx: Ctx): Promise<void> };
