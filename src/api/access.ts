@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RouteRequest, RouteResponse } from '../http/routes/types.ts';
 import type { HttpLogger } from '../http/logger.ts';
-import { ipAllowed, type CidrList } from './cidr.ts';
+import { ipAllowed, type CidrList } from '../security/index.ts';
 import { errorReply } from './reply.ts';
 
 export interface AccessRules {
@@ -31,7 +31,7 @@ export function refuse(rules: AccessRules, req: RouteRequest, route: string): Ro
     return errorReply('SB_API_TOKEN_NOT_SET', 'API_TOKEN not set: set it to use this endpoint');
   }
   // The address is checked first so that a client outside the list learns nothing about the token.
-  if (rules.allowedIps && !ipAllowed(rules.allowedIps, req.ip)) {
+  if (rules.allowedIps && !ipAllowed(req.ip, rules.allowedIps)) {
     rules.logger.warn({ ip: req.ip, route }, 'API request from an address not in API_ALLOWED_IPS');
     return errorReply('SB_API_FORBIDDEN_IP', `client address ${req.ip} is not in API_ALLOWED_IPS`);
   }

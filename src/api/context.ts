@@ -2,7 +2,7 @@
 import type { SessionSnapshot } from '../../actors/supervisor/snapshot.ts';
 import type { HttpLogger } from '../http/logger.ts';
 import type { FileRecord, Store } from '../store/index.ts';
-import type { CidrList } from './cidr.ts';
+import type { CidrList } from '../security/index.ts';
 
 /** Settings shown by GET /api/info; absent ones read as off. */
 export interface ApiFeatures {
@@ -24,7 +24,8 @@ export interface ApiDeps {
   baseUrl: string;
   /** API_TOKEN; null: the protected endpoints answer 503 SB_API_TOKEN_NOT_SET. */
   apiToken: string | null;
-  /** API_ALLOWED_IPS parsed with parseCidrList; null: any address (the token still applies). */
+  /** API_ALLOWED_IPS parsed with parseCidrList (src/security); null when unset: any address (the token still
+   *  applies). An empty list lets no address in. */
   allowedIps: CidrList | null;
   bot: () => { id: string; username: string } | null;
   sessions: () => SessionSnapshot[];

@@ -13,7 +13,6 @@ import { info, sessions, stats } from './status.ts';
 import { getUser, patchUser } from './users.ts';
 
 export type { ApiDeps, ApiFeatures } from './context.ts';
-export { parseCidrList, ipAllowed, type CidrList } from './cidr.ts';
 export { API_ERROR_STATUS, ApiErrorCodes, type ApiErrorCode } from './errors.ts';
 export { openApiDocument };
 
