@@ -4,6 +4,8 @@
 // say how to schedule around it (docs/sessions.md, "Errors"): `retryable`, `sessionFault`, `authRevoked`, `fatal`,
 // `seconds` (FLOOD_WAIT), `dcId`.
 
+import type { SessionMetricsReport } from './session-metrics.ts';
+
 /** Where a file's bytes live, as seen by one bot (file references are per bot). */
 export interface FileLocation {
   /** Log-channel message that carries the document. */
@@ -162,6 +164,8 @@ export type BotUpdate =
  * Events a session worker posts to the supervisor:
  * - 'session': the saved form changed (login, a newly authorized DC); keep it for the next start.
  * - 'update': a bot update (primary session only).
+ * - 'metrics': the worker's own figures (blocks, bytes, failed calls, flood waits, heap), cumulative per worker,
+ *   every few seconds.
  * - 'updates-state': the update sequence moved (posted at most every few seconds); keep it for the next start.
  * - 'link': the connection to a DC (the home DC or a download DC) was lost ('down') or is back ('up'). Posted on
  *   every change only; while a DC is down, calls needing it fail at once with DC_UNREACHABLE.
@@ -170,4 +174,5 @@ export type SessionEvent =
   | { type: 'session'; session: string }
   | { type: 'update'; update: BotUpdate }
   | { type: 'link'; state: 'down' | 'up'; dcId: number }
-  | { type: 'updates-state'; state: UpdatesState };
+  | { type: 'updates-state'; state: UpdatesState }
+  | SessionMetricsReport;

@@ -14,6 +14,7 @@ import { Peers } from './peers.ts';
 import { FileCache } from './file-cache.ts';
 import { createBotApi } from './bot-api.ts';
 import { UpdateFeed } from './update-feed.ts';
+import { SessionMeter } from './session-metrics.ts';
 import { AuthRevoked, LinkDown, SenderBroken, isAuthRevoked, rpcCodeOf, toActorError } from './gramjs-errors.ts';
 import type { BlockRequest, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
 
@@ -40,6 +41,8 @@ let session: PersistentSession | undefined;
 let savedSession = spec.session ?? '';
 
 const post = (event: SessionEvent) => postSessionEvent(event);
+const meter = new SessionMeter();
+meter.start(post);
 
 /** Posts the session for the store whenever it changed (login, a newly authorized DC). */
 function saveSession(): void {
@@ -218,4 +221,4 @@ const api: SessionApi = {
   },
 };
 
-exposeSession({ ...api, ...createBotApi({ calls, peers, files, onResult: (r) => feed?.observeResult(r) }) } as SessionApi);
+exposeSession(meter.wrap({ ...api, ...createBotApi({ calls, peers, files, onResult: (r) => feed?.observeResult(r) }) }) as SessionApi);

@@ -52,7 +52,8 @@ export interface ResponseOutcome {
   info: FileInfo | null;
   disposition: DispositionType;
   head: boolean;
-  /** 200 or 206 once a body was decided; 0 for responses that never got that far (404, 416, 502). */
+  /** The status answered: 200 or 206 for a body, 304, 404, 416 or a refusal's; 0 when no answer was decided (502 and
+   *  503 after a source failure, 429 from allowMore, or a client gone first). */
   status: number;
   /** Offset of the first byte the body was to carry (null for no body): 0 marks a download or play from the start. */
   firstByte: number | null;
@@ -154,11 +155,13 @@ export class FileResponse {
     if (!stat.ok) return this.#failBeforeHeaders(sourceFailed('looking up the file', stat.error));
     const found = stat.value;
     if (found === null) {
+      this.#status = 404;
       sendText(this.#res, this.#req.head, 404, 'file not found', this.#x());
       return this.#finish();
     }
     if (isRefusal(found)) {
       const { status, title, message, retryAfterS } = found.refused;
+      this.#status = status;
       sendPage(this.#res, this.#req.head, status, title, message, this.#x(retryAfterS === undefined ? [] : [['Retry-After', String(retryAfterS)]]));
       return this.#finish();
     }
@@ -170,10 +173,12 @@ export class FileResponse {
 
     const plan = planReply(info, this.#req, { maxRanges: this.#ctx.maxRanges });
     if (plan.kind === 'not-modified') {
+      this.#status = 304;
       sendNotModified(this.#res, this.#x(plan.headers));
       return this.#finish();
     }
     if (plan.kind === 'unsatisfiable') {
+      this.#status = 416;
       sendText(this.#res, this.#req.head, 416, 'range not satisfiable', this.#x(plan.headers));
       return this.#finish();
     }
