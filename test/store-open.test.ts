@@ -1,4 +1,4 @@
-// openStore: backend selection, configuration errors, the SQLite file and its schema version.
+// openStore: backend selection, configuration errors, the SQLite file and its schema version, MongoDB indexes.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { isStoreError, openStore, storeConfigFromEnv } from '../src/store/index.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/migrations.ts';
@@ -123,6 +124,48 @@ test('with a database URL the store is MongoDB and creates its indexes at start'
     const created = server.log.filter((c) => c.name === 'createIndexes').map((c) => c.collection).sort();
     assert.deepEqual(created, ['bandwidth_usage', 'files', 'rate_limits', 'sliding_windows', 'users']);
   } finally {
+    await server.stop();
+  }
+});
+
+test('a MongoDB whose files_ttl is on expires_at gets it on purge_at; its files without purge_at are swept after retention', async () => {
+  const server = new MongoWireServer();
+  await server.start();
+  const client = new MongoClient(server.url(), { serverSelectionTimeoutMS: 500 });
+  const retention = 60_000;
+  let now = Date.UTC(2025, 0, 1);
+  try {
+    // What an older StreamBot left behind: a TTL index that deletes a file the moment its link expires.
+    const files = client.db('sb').collection<{ _id: string; [k: string]: unknown }>('files');
+    await files.createIndexes([{ key: { expires_at: 1 }, name: 'files_ttl', expireAfterSeconds: 0 }]);
+    const old = { message_id: 1, user_id: 7, file_name: 'a.mp4', file_size: 1, file_type: 'video', mime_type: 'video/mp4', is_video: true,
+      upload_date: new Date(now), download_count: 0, stream_count: 0, link_secret: 's'.repeat(22), revoked: false };
+    await files.insertMany([
+      { _id: 'AAAAAAAAAAAA', ...old, expires_at: new Date(now + 1000) },
+      { _id: 'BBBBBBBBBBBB', ...old, message_id: 2, expires_at: null },
+    ]);
+
+    for (let start = 0; start < 2; start++) {
+      const store = await openStore({ databaseUrl: server.url(), databaseName: 'sb', logger, sweepIntervalMs: 0, expiredRetentionMs: retention, now: () => now });
+      await store.close();
+    }
+    const ttl = (await files.indexes()).filter((i) => i.name === 'files_ttl');
+    assert.deepEqual(ttl.map((i) => [i.key, i.expireAfterSeconds]), [[{ purge_at: 1 }, 0]]);
+    assert.equal(server.count('dropIndexes', 'files'), 1, 'dropped once, not again at the next start');
+
+    const store = await openStore({ databaseUrl: server.url(), databaseName: 'sb', logger, sweepIntervalMs: 0, expiredRetentionMs: retention, now: () => now });
+    try {
+      now += 1000 + retention;
+      assert.equal((await store.sweepExpired()).files, 0);
+      assert.equal((await store.getFile('AAAAAAAAAAAA', { includeExpired: true }))?.expired, true);
+      now += 1;
+      assert.equal((await store.sweepExpired()).files, 1);
+      assert.deepEqual((await files.find().toArray()).map((d) => d._id), ['BBBBBBBBBBBB']);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await client.close();
     await server.stop();
   }
 });

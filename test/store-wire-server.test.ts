@@ -62,3 +62,14 @@ test('cursors page through getMore', async () => {
   assert.equal(all[0]!.i, 249);
   assert.ok(server.count('getMore', 'many') >= 5);
 });
+
+test('indexes are dropped by name; an unknown name answers IndexNotFound, as mongod does', async () => {
+  const c = client.db('x').collection('dropped');
+  await c.createIndexes([{ key: { a: 1 }, name: 'a_1' }, { key: { b: 1 }, name: 'b_1' }]);
+  await c.dropIndex('a_1');
+  assert.deepEqual((await c.indexes()).map((i) => i.name), ['_id_', 'b_1']);
+  await assert.rejects(c.dropIndex('a_1'), (err: unknown) => (err as MongoServerError).code === 27);
+  // The same name may then be created with other keys.
+  await c.createIndexes([{ key: { c: 1 }, name: 'a_1' }]);
+  assert.deepEqual((await c.indexes()).find((i) => i.name === 'a_1')?.key, { c: 1 });
+});
