@@ -8,7 +8,7 @@ import { parseCidrList, type CidrList } from './cidr.ts';
 import { clientIpFrom } from './client-ip.ts';
 import { Cors, parseOrigins } from './cors.ts';
 import { securityHeaders } from './headers.ts';
-import { IpRateLimiter, type RateDecision } from './rate-limit.ts';
+import { IpRateLimiter } from './rate-limit.ts';
 import { DEFAULT_MAX_HEADER_BYTES, headerBytes } from './request-limits.ts';
 
 export interface SecurityOptions {
@@ -32,7 +32,11 @@ export interface SecurityOptions {
   logger: HttpLogger;
 }
 
-export type SecurityPolicy = Required<Pick<HttpPolicy, 'clientIp' | 'before' | 'headers'>> & { close(): void };
+export type SecurityPolicy = Required<Pick<HttpPolicy, 'clientIp' | 'before' | 'headers'>> & {
+  /** Settles once the store has counted every request so far. */
+  flush(): Promise<void>;
+  close(): void;
+};
 
 export function createSecurityPolicy(o: SecurityOptions): SecurityPolicy {
   const https = checkBaseUrl(o.baseUrl);
@@ -47,21 +51,17 @@ export function createSecurityPolicy(o: SecurityOptions): SecurityPolicy {
   const limiter = perMinute > 0 ? new IpRateLimiter({ perMinute, store: o.store, now: o.now ?? Date.now, logger }) : null;
   const hasXff = trusted.entries.length > 0;
 
-  const refuseRate = (d: RateDecision): RouteResponse | undefined => {
-    if (d.allowed) return undefined;
-    return textResponse(429, `too many requests from your address, retry in ${d.retryAfterS} s`, [['Retry-After', String(d.retryAfterS)]]);
-  };
-
   return {
     clientIp: (peer, headers) => (hasXff ? clientIpFrom(peer, headers['x-forwarded-for'], trusted) : peer),
 
-    // Returns synchronously whenever it can (no store to ask), so a file route starts in the request's own tick.
-    before: (req: RouteRequest, route: Route) => {
+    // Always decides synchronously (rate-limit.ts says why), so a file route starts in the request's own tick.
+    before: (req: RouteRequest, route: Route): RouteResponse | undefined => {
       if (headerBytes(req) > maxHeaderBytes) return textResponse(431, `request headers too large (at most ${maxHeaderBytes} bytes)`);
       if (Cors.appliesTo(route.kind) && Cors.isPreflight(req)) return cors.preflight(req, route.kind, route.methods);
       if (limiter === null || route.kind !== 'file') return undefined;
-      const decision = limiter.hit(req.ip);
-      return decision instanceof Promise ? decision.then(refuseRate) : refuseRate(decision);
+      const d = limiter.hit(req.ip);
+      if (d.allowed) return undefined;
+      return textResponse(429, `too many requests from your address, retry in ${d.retryAfterS} s`, [['Retry-After', String(d.retryAfterS)]]);
     },
 
     headers: (req: RouteRequest, route: Route, _status: number): HeaderList => {
@@ -69,6 +69,7 @@ export function createSecurityPolicy(o: SecurityOptions): SecurityPolicy {
       return Cors.appliesTo(route.kind) ? [...own, ...cors.headers(req, route.kind)] : own;
     },
 
+    flush: async () => limiter?.flush(),
     close: () => limiter?.close(),
   };
 }

@@ -1,6 +1,12 @@
 // Requests per client address per minute on the file routes (/dl, /stream): every range request counts, so a
-// client hammering the links cannot keep the sessions busy for everyone. Fixed windows, like the store's, which
-// counts atomically across instances sharing the database; without a store the count is this process's own.
+// client hammering the links cannot keep the sessions busy for everyone. Fixed windows, like the store's.
+//
+// The decision is always taken at once, from what this process knows: its own count for the window, and whether
+// the store has already said the address is at its limit. The store's count (atomic across instances sharing the
+// database) is updated in the background. Waiting for the database on every range request would add its latency to
+// each seek, and a request answered after its handler returned makes uWS drop requests pipelined behind it. The
+// price: an instance that has not yet heard that other instances used up an address's window lets one more of its
+// requests through.
 import { isIP } from 'node:net';
 import type { HttpLogger } from '../http/logger.ts';
 import { MemoryWindows } from '../store/memory-windows.ts';
@@ -17,35 +23,73 @@ export interface IpRateLimiterOptions {
   logger: HttpLogger;
 }
 
+/** Above this many addresses at their limit, entries whose window is over are swept. */
+const SWEEP_AT = 1024;
+
 export class IpRateLimiter {
   readonly #o: IpRateLimiterOptions;
   #memory = new MemoryWindows();
+  /** Addresses the store reported at or over the limit, until the end of that window. */
+  readonly #full = new Map<string, number>();
+  /** The window in which a store failure was last logged (once per window is enough to notice). */
+  #warnedWindow = -1;
 
   constructor(o: IpRateLimiterOptions) {
     this.#o = o;
   }
 
-  /** Counts one request of `ip`. Synchronous without a store, so the file route can start in the same tick. */
-  hit(ip: string): RateDecision | Promise<RateDecision> {
+  /** Counts one request of `ip` and decides at once. */
+  hit(ip: string): RateDecision {
     const key = rateKey(ip);
     const { perMinute, store, now } = this.#o;
-    if (store === undefined) {
-      const { count, end } = this.#memory.hit(key, RATE_WINDOW_MS, now());
-      return count <= perMinute ? { allowed: true } : { allowed: false, retryAfterS: retryAfter(end, now()) };
+    const t = now();
+    const full = this.#full.get(key);
+    if (full !== undefined && full > t) {
+      if (store !== undefined) this.#count(store, key);
+      return { allowed: false, retryAfterS: retryAfter(full, t) };
     }
-    return store.hitWindow(key, RATE_WINDOW_MS, perMinute).then(
-      (hit): RateDecision => (hit.allowed ? { allowed: true } : { allowed: false, retryAfterS: retryAfter(hit.resetAt.getTime(), now()) }),
-      (err: unknown): RateDecision => {
-        // The store keeps its own in-memory windows while the database is away; an error beyond that must not take
-        // the links down with it.
-        this.#o.logger.warn({ err }, 'rate limit check failed; request let through');
-        return { allowed: true };
-      },
-    );
+    const local = this.#memory.hit(key, RATE_WINDOW_MS, t);
+    if (store !== undefined) this.#count(store, key);
+    return local.count <= perMinute ? { allowed: true } : { allowed: false, retryAfterS: retryAfter(local.end, t) };
+  }
+
+  /** Settles when the store has answered every hit sent so far (tests; a graceful stop). */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
   close(): void {
     this.#memory = new MemoryWindows();
+    this.#full.clear();
+  }
+
+  readonly #pending = new Set<Promise<void>>();
+
+  #count(store: Store, key: string): void {
+    const { perMinute, now, logger } = this.#o;
+    const p: Promise<void> = store.hitWindow(key, RATE_WINDOW_MS, perMinute).then(
+      (hit) => {
+        // At the limit already means the next request is one too many.
+        if (hit.count >= perMinute) this.#markFull(key, hit.resetAt.getTime());
+      },
+      (err: unknown) => {
+        // The store keeps its own in-memory windows while the database is away; an error beyond that leaves this
+        // process's own count in charge.
+        const window = Math.floor(now() / RATE_WINDOW_MS);
+        if (window === this.#warnedWindow) return;
+        this.#warnedWindow = window;
+        logger.warn({ err }, 'rate limit count in the store failed; counting in this process only');
+      },
+    ).finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+  }
+
+  #markFull(key: string, until: number): void {
+    if (this.#full.size >= SWEEP_AT) {
+      const t = this.#o.now();
+      for (const [k, end] of this.#full) if (end <= t) this.#full.delete(k);
+    }
+    this.#full.set(key, until);
   }
 }
 
