@@ -5,34 +5,34 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { createMediaProbe, probeKey, type MediaProbe } from '../src/media-probe/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
-import type { FileInfo, FileRefusal } from '../src/streaming/types.ts';
+import type { FileInfo, FileRefusal, FileSource } from '../src/streaming/types.ts';
 import { MemorySource, patternBytes } from './support/http-memory-source.ts';
 
 const sample = (name: string): Uint8Array => readFileSync(new URL(`fixtures/media/${name}`, import.meta.url));
 
 /** A MemorySource that also refuses some ids, as a revoked link does. */
-class RefusingSource extends MemorySource {
-  readonly refused = new Set<string>();
-  override async stat(id: string): Promise<FileInfo | FileRefusal | null> {
-    if (this.refused.has(id)) return { refused: { status: 410, title: 'Link revoked', message: 'revoked' } };
-    return super.stat(id);
-  }
+function refusing(memory: MemorySource, refused: Set<string>): FileSource {
+  return {
+    stat: async (id): Promise<FileInfo | FileRefusal | null> => (refused.has(id) ? { refused: { status: 410, title: 'Link revoked', message: 'revoked' } } : memory.stat(id)),
+    open: (info, start, end) => memory.open(info, start, end),
+  };
 }
 
 const warnings: unknown[] = [];
 const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
 let store: Store;
-let source: RefusingSource;
+let source: MemorySource;
+const refused = new Set<string>();
 let probe: MediaProbe;
 
 before(async () => {
   store = await openStore({ dataDir: ':memory:' });
-  source = new RefusingSource([], { chunkSize: 16 * 1024 });
+  source = new MemorySource([], { chunkSize: 16 * 1024 });
   for (const name of ['faststart.mp4', 'moov-at-end.mp4', 'sample.webm', 'sample.avi']) source.add({ id: name, data: sample(name) });
   source.add({ id: 'noise', data: patternBytes(300_000) });
   source.add({ id: 'revoked', data: sample('faststart.mp4') });
-  source.refused.add('revoked');
-  probe = createMediaProbe({ source, store, logger, maxThreads: 2 });
+  refused.add('revoked');
+  probe = createMediaProbe({ source: refusing(source, refused), store, logger, maxThreads: 2 });
 });
 
 after(async () => {
