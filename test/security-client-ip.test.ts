@@ -62,9 +62,10 @@ test('end to end: routes see the forwarded address only when the peer is a trust
   const { logger } = recordingLogger();
   const seen: string[] = [];
   const routes: Route[] = [{ name: 'test.ip', kind: 'api', pattern: '/ip', methods: ['get'], handle: (req) => { seen.push(req.ip); return { status: 200, body: req.ip }; } }];
-  const make = (trustedProxies: string[]) => createSecurityPolicy({ baseUrl: 'http://127.0.0.1', corsAllowedOrigins: [], trustedProxies, requestsPerMinutePerIp: 0, streamsPerUser: 0, streamsPerLink: 0, logger });
+  const make = (trustedProxies: string[] | ReturnType<typeof parseCidrList>) => createSecurityPolicy({ baseUrl: 'http://127.0.0.1', corsAllowedOrigins: [], trustedProxies, requestsPerMinutePerIp: 0, streamsPerUser: 0, streamsPerLink: 0, logger });
   const behindProxy = await createHttpServer({ source: new MemorySource(), host: '127.0.0.1', port: 0, logger, routes, policy: make(['127.0.0.0/8']) });
-  const direct = await createHttpServer({ source: new MemorySource(), host: '127.0.0.1', port: 0, logger, routes, policy: make(['10.0.0.0/8']) });
+  // Parsed lists (as configuration holds them) are taken as they are.
+  const direct = await createHttpServer({ source: new MemorySource(), host: '127.0.0.1', port: 0, logger, routes, policy: make(parseCidrList('10.0.0.0/8')) });
   try {
     const xff = { 'x-forwarded-for': '6.6.6.6, 198.51.100.7' };
     assert.equal((await request(behindProxy.port, '/ip', { headers: xff })).body.toString(), '198.51.100.7');

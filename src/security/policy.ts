@@ -16,8 +16,9 @@ export interface SecurityOptions {
   baseUrl: string;
   /** CORS_ALLOWED_ORIGINS: exact origins ("https://a.example"); empty = no CORS. */
   corsAllowedOrigins: string[];
-  /** TRUSTED_PROXIES: addresses or CIDR blocks (IPv4 and IPv6) whose X-Forwarded-For is believed. */
-  trustedProxies: string[];
+  /** TRUSTED_PROXIES: addresses or CIDR blocks (IPv4 and IPv6) whose X-Forwarded-For is believed, as written or
+   *  already parsed by parseCidrList. */
+  trustedProxies: string[] | CidrList;
   /** RATE_LIMIT_PER_MINUTE: requests per client address per minute on the file routes (/dl, /stream); 0 = off. */
   requestsPerMinutePerIp: number;
   /** MAX_STREAMS_PER_USER: concurrent viewers of one owner's files (ViewerCaps, called by the file source); 0 = off. */
@@ -41,7 +42,7 @@ export type SecurityPolicy = Required<Pick<HttpPolicy, 'clientIp' | 'before' | '
 export function createSecurityPolicy(o: SecurityOptions): SecurityPolicy {
   const https = checkBaseUrl(o.baseUrl);
   const origins = parseOrigins(listOption('corsAllowedOrigins', o.corsAllowedOrigins));
-  const trusted: CidrList = parseCidrList(listOption('trustedProxies', o.trustedProxies).join(','));
+  const trusted: CidrList = Array.isArray(o.trustedProxies) ? parseCidrList(listOption('trustedProxies', o.trustedProxies).join(',')) : checkCidrList(o.trustedProxies);
   const perMinute = countOption('requestsPerMinutePerIp', o.requestsPerMinutePerIp);
   countOption('streamsPerUser', o.streamsPerUser);
   countOption('streamsPerLink', o.streamsPerLink);
@@ -83,6 +84,14 @@ function checkBaseUrl(baseUrl: string): boolean {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`security options.baseUrl must be an http(s) URL, got ${JSON.stringify(baseUrl)}`);
   return url.protocol === 'https:';
+}
+
+function checkCidrList(value: unknown): CidrList {
+  const list = value as CidrList | null;
+  if (typeof list !== 'object' || list === null || !Array.isArray(list.entries) || typeof list.blocks?.check !== 'function') {
+    throw new TypeError('security options.trustedProxies must be an array of strings or a list from parseCidrList');
+  }
+  return list;
 }
 
 function listOption(name: string, value: unknown): string[] {
