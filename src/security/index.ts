@@ -1,4 +1,4 @@
-// Security for the HTTP front: one policy around every route, the address helpers configuration uses, and the
+// Security for the HTTP front: one policy around every route, the address lists configuration parses, and the
 // viewer caps the file source applies once it knows a link's owner.
 export { createSecurityPolicy, type SecurityOptions, type SecurityPolicy } from './policy.ts';
 export { clientIpFrom } from './client-ip.ts';
