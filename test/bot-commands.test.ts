@@ -117,7 +117,19 @@ describe('/myfiles', () => {
     const edit = h.tg.edits(String(USER)).at(-1)!;
     assert.match(edit.text, /🚫 revoked/);
     assert.ok(!edit.text.includes('/dl/'));
-    assert.equal(edit.buttons, null);
+    const renew = edit.buttons!.flat().find((b) => b.text.startsWith('🔁')) as { data: string } | undefined;
+    assert.ok(renew, 'a revoked file offers a renewal');
+    assert.ok(!edit.buttons!.flat().some((b) => b.text.startsWith('🗑')));
+
+    // Renewing gives the same file a new link; the old one stays dead.
+    await h.send(callback(USER, renew.data, page.messageId));
+    assert.match(h.tg.of('answerCallback').at(-1)!.text!, /new link/);
+    assert.equal(await h.store.getFile(file!.id, { includeExpired: true }), null);
+    const [renewed] = (await h.store.listFilesByUser(USER)).items;
+    assert.equal(renewed!.messageId, file!.messageId);
+    assert.equal(renewed!.revoked, false);
+    assert.notEqual(renewed!.id, file!.id);
+    assert.match(h.tg.edits(String(USER)).at(-1)!.text, new RegExp(`/dl/${renewed!.id}/`));
   });
 
   test('an unknown button is answered', async () => {

@@ -72,7 +72,7 @@ export async function startBot(o: BotSideOptions): Promise<Bot> {
   const bot = createBot({
     telegram: primaryBotApi(o.supervisor),
     store: o.store,
-    config: { ...o.config.bot, logChannel: o.config.logChannel, baseUrl: o.baseUrl },
+    config: { ...o.config.bot, logChannel: o.config.logChannel, baseUrl: o.baseUrl, linkExpirySeconds: o.config.web.linkExpirySeconds },
     me: { id: primary?.botId ?? '', username: primary?.username ?? '' },
     status: () => ({
       activeStreams: o.activeStreams(),

@@ -17,6 +17,7 @@ export interface LogChannelSourceOptions {
 }
 
 const REVOKED: FileRefusal = { refused: { status: 410, title: 'Link revoked', message: 'This link was revoked by the person who shared it. Ask them for a new one.' } };
+const EXPIRED: FileRefusal = { refused: { status: 410, title: 'Link expired', message: 'This link has expired. The person who shared it can renew it in the bot (/myfiles).' } };
 
 const NOT_FOUND = new Set(['FILE_NOT_FOUND', 'MESSAGE_ID_INVALID']);
 
@@ -36,9 +37,11 @@ export class LogChannelSource implements FileSource {
     let fileName: string | undefined;
     let owner: number | undefined;
     let storedAt: Date | undefined;
-    const record = await store.getFile(id);
+    // Expired links are looked up too: they answer 410 (and can be renewed), unlike unknown ones (404).
+    const record = await store.getFile(id, { includeExpired: true });
     if (record) {
       if (record.revoked) return REVOKED;
+      if (record.expired) return EXPIRED;
       const refusal = admit ? await admit(record.userId) : null;
       if (refusal) return refusal;
       messageId = record.messageId;

@@ -81,13 +81,15 @@ export const texts = {
   // /myfiles
   noFiles: () => '📭 You have no files yet. Send me one to get its links.',
   myFilesHeader: (page: number, pages: number, total: number) => `📂 <b>Your files</b> (${total}), page ${page} of ${pages}`,
-  myFilesItem: (n: number, f: { name: string; title: string | null; size: number; date: Date; download: string; stream: string | null; revoked: boolean }) =>
+  myFilesItem: (n: number, f: { name: string; title: string | null; size: number; date: Date; download: string; stream: string | null; revoked: boolean; expired: boolean }) =>
     `${n}. ${f.title ? `<b>${e(f.title)}</b> ` : ''}<code>${e(f.name)}</code>\n    ${humanBytes(f.size)}, ${formatUtc(f.date)}` +
-    (f.revoked ? '\n    🚫 revoked' : `\n    <a href="${e(f.download)}">Download</a>` + (f.stream ? ` · <a href="${e(f.stream)}">Stream</a>` : '')),
+    (f.revoked ? '\n    🚫 revoked' : f.expired ? '\n    ⌛ expired' : `\n    <a href="${e(f.download)}">Download</a>` + (f.stream ? ` · <a href="${e(f.stream)}">Stream</a>` : '')),
   prevButton: () => '« Prev',
   nextButton: () => 'Next »',
   revokeButton: (n: number) => `🗑 Revoke ${n}`,
   revokedToast: () => 'Link revoked: it no longer works.',
+  renewButton: (n: number) => `🔁 Renew ${n}`,
+  renewedToast: () => 'Renewed: the file has a new link.',
   revokeNotYours: () => 'That file is not yours.',
   staleButton: () => 'This button is no longer valid.',
 

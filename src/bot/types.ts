@@ -27,6 +27,8 @@ export interface BotConfig {
   blockedMimeTypes: string[];
   /** VIDEO_FRONTEND_URL: the external player a stream link opens in; null when unset or "false" */
   videoFrontendUrl: string | null;
+  /** LINK_EXPIRY_SECONDS: how long a new link works; 0 or absent = never expires. */
+  linkExpirySeconds?: number;
   /** With no external player: link StreamBot's own player page (/watch) instead (VIDEO_FRONTEND_URL unset). */
   playerPage?: boolean;
 }

@@ -11,6 +11,7 @@ import { refuseFile, type IncomingFile } from './limits/file-rules.ts';
 import { fileReply, linkButtons, linksOf } from './links-reply.ts';
 import { MAX_MESSAGE_CHARS } from './outbox.ts';
 import { texts } from './texts.ts';
+import { linkExpiry } from './link-expiry.ts';
 import type { MessageUpdate } from './types.ts';
 
 /** Telegram's limit for a media caption. */
@@ -88,6 +89,7 @@ async function storeItem(ctx: MessageCtx, part: MessageUpdate, title: string | n
       mimeType: file.mimeType || copy.file?.mimeType || 'application/octet-stream',
       isVideo: file.isVideo,
       title,
+      expiresAt: linkExpiry(s),
     });
     s.logger.info({ userId, fileId: record.id, size: record.fileSize, kind: record.fileType }, 'file registered');
     return { ok: true, record };

@@ -1,14 +1,17 @@
-// /myfiles: the user's files, newest first, a page at a time, with Prev/Next and a Revoke button per file.
-// Callback data: "mf:p:<page>" and "mf:r:<file id>:<page>" (well under Telegram's 64 bytes).
+// /myfiles: the user's files, newest first, a page at a time, with Prev/Next, a Revoke button per live link and a
+// Renew button per expired or revoked one (a new link for the same file).
+// Callback data: "mf:p:<page>", "mf:r:<file id>:<page>" and "mf:n:<file id>:<page>" (well under Telegram's 64 bytes).
 
 import type { InlineButton } from '../../../actors/session/protocol.ts';
 import type { BotServices, MessageCtx } from '../context.ts';
 import { linksOf } from '../links-reply.ts';
+import { linkExpiry } from '../link-expiry.ts';
 import { texts } from '../texts.ts';
 import type { CallbackUpdate } from '../types.ts';
 import type { Command } from './command.ts';
 
 export const PAGE_SIZE = 5;
+
 /** The store lists at most 1000 files per call; pages beyond are not offered. */
 const MAX_PAGES = Math.floor(1000 / PAGE_SIZE);
 
@@ -22,20 +25,21 @@ export const myFilesCommand: Command = {
 };
 
 export async function renderPage(s: BotServices, userId: number, pageIndex: number): Promise<{ text: string; buttons: InlineButton[][] } | null> {
-  const total = await s.store.countFiles({ userId });
+  // Expired links are listed too, so they can be renewed; cursors only go forward, so a page is the tail of a list.
+  const { items: all } = await s.store.listFilesByUser(userId, { limit: MAX_PAGES * PAGE_SIZE }, { includeExpired: true });
+  const total = all.length;
   if (total === 0) return null;
   const pages = Math.min(MAX_PAGES, Math.ceil(total / PAGE_SIZE));
   const index = Math.max(0, Math.min(pageIndex, pages - 1));
-  // Cursors only go forward; a page is the tail of the first (index + 1) pages.
-  const { items } = await s.store.listFilesByUser(userId, { limit: (index + 1) * PAGE_SIZE });
-  const files = items.slice(index * PAGE_SIZE);
+  const files = all.slice(index * PAGE_SIZE, (index + 1) * PAGE_SIZE);
   const lines = [texts.myFilesHeader(index + 1, pages, total), ''];
   const revokeRow: InlineButton[] = [];
   files.forEach((f, i) => {
     const n = index * PAGE_SIZE + i + 1;
     const links = linksOf(f, s.config.baseUrl, s.config);
-    lines.push(texts.myFilesItem(n, { name: f.fileName, title: f.title, size: f.fileSize, date: f.uploadDate, download: links.download, stream: links.stream, revoked: f.revoked }));
-    if (!f.revoked) revokeRow.push({ text: texts.revokeButton(n), data: `mf:r:${f.id}:${index}` });
+    lines.push(texts.myFilesItem(n, { name: f.fileName, title: f.title, size: f.fileSize, date: f.uploadDate, download: links.download, stream: links.stream, revoked: f.revoked, expired: f.expired }));
+    if (f.revoked || f.expired) revokeRow.push({ text: texts.renewButton(n), data: `mf:n:${f.id}:${index}` });
+    else revokeRow.push({ text: texts.revokeButton(n), data: `mf:r:${f.id}:${index}` });
   });
   const buttons: InlineButton[][] = [];
   // Two revoke buttons per row keep the labels readable on a phone.
@@ -51,6 +55,7 @@ export async function renderPage(s: BotServices, userId: number, pageIndex: numb
 export async function onMyFilesCallback(s: BotServices, cb: CallbackUpdate, userId: number, isAdmin: boolean): Promise<void> {
   const page = /^mf:p:(\d{1,4})$/.exec(cb.data);
   const revoke = /^mf:r:([A-Za-z0-9_-]{1,32}):(\d{1,4})$/.exec(cb.data);
+  const renew = /^mf:n:([A-Za-z0-9_-]{1,32}):(\d{1,4})$/.exec(cb.data);
   let toast: string | undefined;
   let pageIndex: number;
   if (page) {
@@ -67,6 +72,19 @@ export async function onMyFilesCallback(s: BotServices, cb: CallbackUpdate, user
       await s.store.revokeFile(file.id);
       s.logger.info({ userId, fileId: file.id }, 'file revoked by its owner');
       toast = texts.revokedToast();
+    }
+  } else if (renew) {
+    pageIndex = Number(renew[2]);
+    const file = await s.store.getFile(renew[1]!, { includeExpired: true });
+    if (!file) {
+      toast = texts.fileNotFound();
+    } else if (file.userId !== userId && !isAdmin) {
+      await s.telegram.answerCallback(cb.queryId, texts.revokeNotYours(), true);
+      return;
+    } else {
+      const renewed = await s.store.renewFile(file.id, linkExpiry(s));
+      s.logger.info({ userId, fileId: file.id, newId: renewed?.id }, 'link renewed by its owner');
+      toast = renewed ? texts.renewedToast() : texts.fileNotFound();
     }
   } else {
     await s.telegram.answerCallback(cb.queryId, texts.staleButton());

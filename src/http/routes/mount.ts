@@ -63,22 +63,24 @@ export function mountRoutes(app: TemplatedApp, routes: readonly Route[], policy:
       const head = req.method === 'head';
       const extraFor = (status: number) => policy.headers?.(req, route, status) ?? [];
       const contentLength = Number(req.headers['content-length'] ?? 0);
-      // Decided before anything async so a file route can take over synchronously when nothing stands in the way.
-      if (!policy.before && route.takeOver && methods.includes(req.method)) return route.takeOver(res, req, extraFor(200));
       let aborted = false;
-      res.onAborted(() => { aborted = true; });
       const answer = (r: RouteResponse) => {
         if (!aborted) writeResponse(res, head, r, extraFor(r.status));
       };
-      void (async () => {
-        try {
-          const early = await policy.before?.(req, route);
-          if (aborted) return;
-          if (early) return answer(early);
-          if (!methods.includes(req.method)) return answer(textResponse(405, 'method not allowed', [['Allow', allow]]));
-          if (route.takeOver) return route.takeOver(res, req, extraFor(200));
-          const max = route.maxBodyBytes ?? 0;
-          if (contentLength > max) return answer(textResponse(413, `request body too large (at most ${max} bytes)`));
+      const fail = (err: unknown) => {
+        logger.error({ err, route: route.name }, 'route failed');
+        // No stack, no path: the client learns only that it failed.
+        answer(textResponse(500, 'internal error'));
+      };
+      // Past the policy: methods, then the route. A file route takes over in the request's own tick when the policy
+      // decided synchronously (uWS needs onAborted set before the handler returns, which FileResponse does).
+      const proceed = (): void | Promise<void> => {
+        if (!methods.includes(req.method)) return answer(textResponse(405, 'method not allowed', [['Allow', allow]]));
+        if (route.takeOver) return route.takeOver(res, req, extraFor(200));
+        const max = route.maxBodyBytes ?? 0;
+        if (contentLength > max) return answer(textResponse(413, `request body too large (at most ${max} bytes)`));
+        res.onAborted(() => { aborted = true; });
+        return (async () => {
           if (max > 0 && contentLength > 0) {
             const body = await readBody(res, max);
             if (aborted) return;
@@ -86,12 +88,21 @@ export function mountRoutes(app: TemplatedApp, routes: readonly Route[], policy:
             req.body = body;
           }
           answer(await route.handle!(req));
-        } catch (err) {
-          logger.error({ err, route: route.name }, 'route failed');
-          // No stack, no path: the client learns only that it failed.
-          answer(textResponse(500, 'internal error'));
-        }
-      })();
+        })().catch(fail);
+      };
+      let early: RouteResponse | undefined | Promise<RouteResponse | undefined>;
+      try {
+        early = policy.before?.(req, route);
+      } catch (err) {
+        return fail(err);
+      }
+      if (!(early instanceof Promise)) return early ? answer(early) : void proceed();
+      res.onAborted(() => { aborted = true; });
+      early.then((r) => {
+        if (aborted) return;
+        if (r) return answer(r);
+        return proceed();
+      }).catch(fail);
     });
   }
 }
