@@ -10,6 +10,8 @@ import { checkLogChannel } from './log-channel-check.ts';
 import { configureReadAhead } from '../streaming/index.ts';
 import { RecentLogs, type Bot } from '../bot/index.ts';
 import { createBandwidthQuota, listenForUpdates, quotaAdmission, savedUpdatesState, startBot } from './bot-side.ts';
+import { createWebSide } from './web-side.ts';
+import { freePort } from './free-port.ts';
 import type { AppConfig } from './config.ts';
 import type { SandboxEndpoint } from '../sandbox/client.ts';
 import type { SessionEvent, TelegramSessionSpec } from '../../actors/session/protocol.ts';
@@ -92,17 +94,21 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     throw err;
   }
   configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
+  // PORT=0 picks a free port now: links handed out (bot, API, watch page) must name the port the server gets.
+  const port = config.port === 0 ? await freePort(config.host) : config.port;
+  const baseUrl = config.port === 0 ? config.baseUrl.replace(/:0$/, `:${port}`) : config.baseUrl;
+  let http: HttpServer | undefined;
+  const web = createWebSide({ config, baseUrl, store, supervisor, http: () => http!.stats(), logger: logger.child({ component: 'web' }), now: opts.now });
   const quota = createBandwidthQuota({ store, globalLimitBytes: config.bot.bandwidthLimitBytes, userLimitBytes: config.bot.userBandwidthLimitBytes, now: opts.now });
-  const source = new LogChannelSource({ supervisor, store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, admit: quotaAdmission(quota, opts.now), readAhead: { window: config.readAheadBlocks, initialWindow: Math.min(2, config.readAheadBlocks) } });
+  const source = new LogChannelSource({ supervisor: web.supervisor, store: web.store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, admit: quotaAdmission(quota, opts.now), readAhead: { window: config.readAheadBlocks, initialWindow: Math.min(2, config.readAheadBlocks) } });
   // Bytes are charged as they leave, block by block, so usage moves during a long stream and a crash loses at most
   // one flush interval of it.
   const stopUsage = startUsageAccounting({ store, source, logger: logger.child({ component: 'usage' }) });
-  let http: HttpServer;
   try {
     http = await createHttpServer({
       source,
       host: config.host,
-      port: config.port,
+      port,
       maxStreams: config.maxStreams,
       maxStreamsPerIp: config.maxStreamsPerIp,
       headersTimeoutMs: config.headersTimeoutMs,
@@ -112,9 +118,19 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
         const h = supervisor.health(config.healthNoSessionMs);
         return { ok: h.ok, detail: { sessions: h.sessions, healthy: h.healthy, lastHealthyAt: new Date(h.lastHealthyAt).toISOString() } };
       },
+      // Ready for traffic: the store answers and a session can serve now.
+      ready: () => {
+        const h = supervisor.health(config.healthNoSessionMs);
+        const sessionReady = supervisor.states().some((s) => s.state === 'ready');
+        const degraded = store.health().degraded;
+        return { ok: sessionReady && !degraded, detail: { sessionReady, storeDegraded: degraded, sessions: h.sessions } };
+      },
+      routes: web.routes(source),
+      policy: web.policy,
       logger: logger.child({ component: 'http' }),
     });
   } catch (err) {
+    await web.close();
     stopUsage();
     await supervisor.stop();
     await store.close();
@@ -122,19 +138,18 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   }
   let bot: Bot | undefined;
   if (updates) {
-    // PORT=0 picks a free port: links built before listening would name port 0.
-    const baseUrl = config.port === 0 ? config.baseUrl.replace(/:0$/, `:${http.port}`) : config.baseUrl;
-    bot = await startBot({ config, store, supervisor, logger: logger.child({ component: 'bot' }), logs, baseUrl, activeStreams: () => http.stats().activeStreams, now: opts.now });
+    bot = await startBot({ config, store, supervisor, logger: logger.child({ component: 'bot' }), logs, baseUrl, activeStreams: () => http!.stats().activeStreams, now: opts.now });
     updates.attach(bot);
   }
-  logger.info({ port: http.port, sessions: specs.length, sandbox: Boolean(sandbox), bot: Boolean(bot) }, 'StreamBot is serving');
+  logger.info({ port: http.port, baseUrl, sessions: specs.length, sandbox: Boolean(sandbox), bot: Boolean(bot) }, 'StreamBot is serving');
   let closing: Promise<void> | undefined;
   return {
     config, store, supervisor, http, logger, bot, logs,
     close: () => (closing ??= (async () => {
       updates?.detach();
       await bot?.stop();
-      await http.close();
+      await http!.close();
+      await web.close();
       stopUsage();
       await supervisor.stop();
       await store.close();

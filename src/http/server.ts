@@ -8,12 +8,11 @@ import { invalidOption, listenFailed } from './errors.ts';
 import type { FileResponse, ResponseOutcome } from './file-response.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes, type HealthState } from './routes/health.ts';
-import { mountRoutes } from './routes/mount.ts';
+import { mountRoutes, textResponse } from './routes/mount.ts';
 import type { HttpPolicy, Route } from './routes/types.ts';
 import { installFrontHook } from './front-hook.ts';
 import { defaultLogger, type HttpLogger } from './logger.ts';
 import { DEFAULT_MAX_RANGES } from './range.ts';
-import { sendText } from './replies.ts';
 import { tuneListenSocket } from './socket-options.ts';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.ts';
 
@@ -99,7 +98,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   ];
   mountRoutes(app, routes, opts.policy, logger);
   opts.extraRoutes?.(app);
-  app.any('/*', (res, req) => sendText(res, req.getMethod() === 'head', 404, 'not found'));
+  // Last: unknown paths answer 404 through the policy too (its headers on every answer).
+  mountRoutes(app, [{ name: 'not-found', kind: 'page', pattern: '/*', methods: ['get', 'post', 'put', 'patch', 'delete', 'options'], handle: () => textResponse(404, 'not found') }], opts.policy, logger);
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(opts.host, opts.port, (socket) => (socket ? resolve(socket) : reject(listenFailed(opts.host, opts.port))));
