@@ -1,7 +1,8 @@
 // The FileSource the HTTP server reads: a link id resolves (through the store) to a log-channel message, whose
 // document the session actors fetch block by block with read-ahead striped over sessions.
 import { openReadAhead, type ReadAheadOptions } from '../streaming/index.ts';
-import type { BlockStream, FileInfo, FileRefusal, FileSource } from '../streaming/types.ts';
+import type { BlockStream, FileInfo, FileRefusal, FileSource, StatContext } from '../streaming/types.ts';
+import type { ViewerCaps } from '../security/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Supervisor } from '../../actors/supervisor/index.ts';
 import type { FileMeta } from '../../actors/session/protocol.ts';
@@ -14,6 +15,8 @@ export interface LogChannelSourceOptions {
   readAhead?: ReadAheadOptions;
   /** Asked before a new response of a stored file starts (bandwidth quotas); a refusal answers instead of bytes. */
   admit?: (owner: number) => Promise<FileRefusal | null>;
+  /** Concurrent viewers per link and per owner (MAX_STREAMS_PER_LINK, MAX_STREAMS_PER_USER). */
+  viewers?: ViewerCaps;
 }
 
 const REVOKED: FileRefusal = { refused: { status: 410, title: 'Link revoked', message: 'This link was revoked by the person who shared it. Ask them for a new one.' } };
@@ -31,8 +34,10 @@ export class LogChannelSource implements FileSource {
     this.#opts = opts;
   }
 
-  async stat(id: string): Promise<FileInfo | FileRefusal | null> {
-    const { store, supervisor, logChannel, allowMessageIds, admit } = this.#opts;
+  readonly #releases = new WeakMap<FileInfo, () => void>();
+
+  async stat(id: string, context?: StatContext): Promise<FileInfo | FileRefusal | null> {
+    const { store, supervisor, logChannel, allowMessageIds, admit, viewers } = this.#opts;
     let messageId: number | undefined;
     let fileName: string | undefined;
     let owner: number | undefined;
@@ -68,7 +73,18 @@ export class LogChannelSource implements FileSource {
     const info: FileInfo = { id, size: meta.size, mimeType: meta.mimeType, fileName: fileName ?? meta.fileName, etag: `"${meta.uniqueId}"`, ...(lastModified ? { lastModified } : {}) };
     this.#messageOf.set(info, messageId);
     if (owner !== undefined) this.#ownerOf.set(info, owner);
+    if (viewers && context && owner !== undefined) {
+      // Last, once the file is known to exist: a place is held only by a response that will release it.
+      const entry = viewers.tryEnter(id, owner, context.ip);
+      if (!entry.allowed) return { refused: { status: 429, title: 'Too many viewers', message: entry.message, retryAfterS: 30 } };
+      this.#releases.set(info, entry.release);
+    }
     return info;
+  }
+
+  responseEnded(info: FileInfo): void {
+    this.#releases.get(info)?.();
+    this.#releases.delete(info);
   }
 
   /** The user who shared the file, for bandwidth accounting; undefined for files outside the store. */

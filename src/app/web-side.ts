@@ -5,7 +5,7 @@ import { apiRoutes } from '../api/index.ts';
 import { createMediaProbe, type MediaProbe } from '../media-probe/index.ts';
 import { createMetrics, type Metrics } from '../metrics/index.ts';
 import { playerRoutes } from '../player/index.ts';
-import { createSecurityPolicy, type SecurityPolicy } from '../security/index.ts';
+import { createSecurityPolicy, ViewerCaps, type SecurityPolicy } from '../security/index.ts';
 import type { HttpPolicy, HttpStats, Route } from '../http/index.ts';
 import type { FileSource } from '../streaming/types.ts';
 import type { Store } from '../store/index.ts';
@@ -17,6 +17,8 @@ export interface WebSide {
   supervisor: Supervisor;
   store: Store;
   policy: HttpPolicy;
+  /** Concurrent viewers per link and per owner, for the file source; absent when both caps are off. */
+  viewers?: ViewerCaps;
   /** Routes once the file source exists. */
   routes(source: FileSource): Route[];
   close(): Promise<void>;
@@ -44,6 +46,7 @@ export function createWebSide(o: { config: AppConfig; baseUrl: string; store: St
     supervisor: metrics.supervisor,
     store: metrics.store,
     policy: metrics.policy(security),
+    viewers: web.maxStreamsPerLink > 0 || web.maxStreamsPerUser > 0 ? new ViewerCaps({ perLink: web.maxStreamsPerLink, perUser: web.maxStreamsPerUser, now: o.now }) : undefined,
     routes(source) {
       probe = createMediaProbe({ source, store: metrics.store, logger: logger.child({ component: 'probe' }) });
       const primary = () => o.supervisor.states().find((s) => s.index === 0 && s.state === 'ready');

@@ -19,6 +19,8 @@ export interface FileRequest extends PlanRequest {
   /** URL-decoded id. */
   id: string;
   head: boolean;
+  /** The client address, for limits counted per viewer. */
+  ip?: string;
 }
 
 export interface FileResponseContext {
@@ -145,12 +147,15 @@ export class FileResponse {
   /** A response's own headers followed by the policy's. */
   #x(headers: HeaderList = []): HeaderList {
     const extra = this.#ctx.extraHeaders;
-    return extra && extra.length ? [...headers, ...extra] : headers;
+    if (!extra || extra.length === 0) return headers;
+    // A header the policy sets too (X-Content-Type-Options) is sent once, the policy's way.
+    const names = new Set(extra.map(([n]) => n.toLowerCase()));
+    return [...headers.filter(([n]) => !names.has(n.toLowerCase())), ...extra];
   }
 
   async #run(): Promise<void> {
     const { source } = this.#ctx;
-    const stat = await this.#settle(() => source.stat(this.#req.id));
+    const stat = await this.#settle(() => source.stat(this.#req.id, this.#req.ip === undefined ? undefined : { ip: this.#req.ip }));
     if (stat === ABORTED) return;
     if (!stat.ok) return this.#failBeforeHeaders(sourceFailed('looking up the file', stat.error));
     const found = stat.value;

@@ -35,8 +35,19 @@ export function isRefusal(value: FileInfo | FileRefusal | null): value is FileRe
   return value !== null && 'refused' in value;
 }
 
+/** Who is asking, for limits that count viewers. */
+export interface StatContext {
+  /** The client address (through trusted proxies). */
+  ip: string;
+}
+
 export interface FileSource {
-  /** Resolves null for an unknown id, a refusal for a link that serves nothing now; rejects only on infrastructure failure. */
-  stat(id: string): Promise<FileInfo | FileRefusal | null>;
+  /**
+   * Resolves null for an unknown id, a refusal for a link that serves nothing now; rejects only on infrastructure
+   * failure. With a context, a FileInfo may hold a viewer's place until responseEnded(info).
+   */
+  stat(id: string, context?: StatContext): Promise<FileInfo | FileRefusal | null>;
+  /** The response for `info` (from stat with a context) is over, however it ended. */
+  responseEnded?(info: FileInfo): void;
   open(info: FileInfo, start: number, endInclusive: number): BlockStream;
 }

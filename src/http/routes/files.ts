@@ -39,7 +39,7 @@ export function fileRoutes(d: FileRoutesDeps): Route[] {
       if (!d.perClient.tryAcquire(req.ip)) return sendText(res, head, 503, 'too many streams from your address, retry shortly', [...retry, ...extra]);
       new FileResponse(
         res,
-        { id: req.params.id!, head, disposition, range: req.headers.range ?? '', ifRange: req.headers['if-range'] ?? '', ifNoneMatch: req.headers['if-none-match'] ?? '' },
+        { id: req.params.id!, head, disposition, ip: req.ip, range: req.headers.range ?? '', ifRange: req.headers['if-range'] ?? '', ifNoneMatch: req.headers['if-none-match'] ?? '' },
         {
           source: d.source,
           idleTimeoutMs: d.idleTimeoutMs,
@@ -53,6 +53,7 @@ export function fileRoutes(d: FileRoutesDeps): Route[] {
           onStart: (r) => d.active.add(r),
           onFinish: (r) => {
             d.active.delete(r);
+            if (r.outcome.info) d.source.responseEnded?.(r.outcome.info);
             d.perClient.release(req.ip);
             if (d.onResponseEnd) {
               try {
