@@ -1,7 +1,7 @@
 // What the API shows of stored records and session snapshots. Field names are snake_case, as in /api/info. A file's
 // link secret is never shown; dates are ISO 8601 strings in UTC.
 import type { SessionSnapshot } from '../../actors/supervisor/snapshot.ts';
-import { fileLinks } from '../http/links.ts';
+import { fileLinks } from '../links/index.ts';
 import type { FileRecord, UserRecord } from '../store/index.ts';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);

@@ -1,7 +1,7 @@
 // The links of one registered file, as text and as buttons.
 
 import type { InlineButton } from '../../actors/session/protocol.ts';
-import { fileLinks } from '../http/links.ts';
+import { fileLinks } from '../links/index.ts';
 import type { FileRecord } from '../store/index.ts';
 import { isPlayable } from './file-names.ts';
 import { texts } from './texts.ts';

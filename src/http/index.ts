@@ -3,7 +3,7 @@ export type { ResponseOutcome } from './file-response.ts';
 export { HttpError, HttpErrorCodes, isHttpError, type HttpErrorCode } from './errors.ts';
 export type { HttpLogger } from './logger.ts';
 export { isNativeUws, loadUws } from './uws.ts';
-export { fileLinks, type FileLinks } from './links.ts';
+export { fileLinks, type FileLinks } from '../links/index.ts';
 export { RESPONSE_CHANNEL, subscribeResponses, type ResponseEvent, type ResponseStartEvent, type ResponseBytesEvent, type ResponseEndEvent } from './diagnostics.ts';
 export type { HealthState } from './server.ts';
 export type { Route, RouteRequest, RouteResponse, RouteKind, HttpPolicy, HeaderList } from './routes/types.ts';

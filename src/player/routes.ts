@@ -1,6 +1,6 @@
 // GET|HEAD /watch/:id/:name: the watch page of a stored file; /assets/player.js and /assets/player.css.
 import type { Logger } from 'pino';
-import { fileLinks } from '../http/links.ts';
+import { fileLinks } from '../links/index.ts';
 import type { HeaderList, Route, RouteRequest, RouteResponse } from '../http/routes/types.ts';
 import type { MediaInfo, MediaProbe } from '../media-probe/index.ts';
 import type { Store } from '../store/index.ts';

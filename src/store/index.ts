@@ -7,7 +7,7 @@ import type { Store, StoreConfig } from './types.ts';
 
 export type * from './types.ts';
 export { StoreError, StoreErrorCodes, isStoreError, type StoreErrorCode } from './errors.ts';
-export { isPublicId, linkSecretMatches } from './link-ids.ts';
+export { isPublicId, linkSecretMatches } from '../links/index.ts';
 export { monthKey } from './validate.ts';
 
 /**

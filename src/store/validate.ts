@@ -1,7 +1,7 @@
 // Argument checks shared by both backends, so that bad input fails the same way whatever the database.
 
 import { invalidArgument, invalidCursor, StoreError } from './errors.ts';
-import { isPublicId } from './link-ids.ts';
+import { isPublicId } from '../links/index.ts';
 import type { JsonValue, NewFile, PageRequest, UserProfile } from './types.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;

@@ -4,7 +4,7 @@
 
 import type { Filter, MongoClient } from 'mongodb';
 import { duplicateFile, invalidArgument } from '../errors.ts';
-import { isPublicId, newPublicId } from '../link-ids.ts';
+import { isPublicId, newPublicId } from '../../links/index.ts';
 import { iterateUserIds } from '../shared.ts';
 import type {
   FileReadOptions, FileRecord, JsonValue, NewFile, Page, PageRequest, Store, StoreConfig, SweepResult, UnreachableReason, UserFilter,

@@ -1,6 +1,6 @@
 // Mapping between the MongoDB documents and the records the Store interface returns, in both directions.
 
-import { newLinkSecret } from '../link-ids.ts';
+import { newLinkSecret } from '../../links/index.ts';
 import type { FileRecord, NewFile, UserRecord } from '../types.ts';
 import type { checkProfile } from '../validate.ts';
 import type { FileDoc, UserDoc } from './collections.ts';

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { BufferedStore } from '../buffered-store.ts';
 import type { CounterBatch } from '../counter-buffer.ts';
 import { duplicateFile, invalidArgument, isStoreError, unavailable } from '../errors.ts';
-import { isPublicId, newLinkSecret, newPublicId } from '../link-ids.ts';
+import { isPublicId, newLinkSecret, newPublicId } from '../../links/index.ts';
 import { iterateUserIds, windowBounds, windowHit } from '../shared.ts';
 import { checkSlidingWindow, checkTakenAt } from '../sliding-window.ts';
 import type {

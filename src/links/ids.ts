@@ -1,7 +1,7 @@
 // Public file ids and link secrets. Both are random (never derived from message ids) so links cannot be guessed.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FileRecord } from './types.ts';
+import type { FileRecord } from '../store/types.ts';
 
 const PUBLIC_ID = /^[A-Za-z0-9_-]{12}$/;
 

@@ -1,5 +1,5 @@
 // Builds the public URLs the server answers, so the bot and the server cannot disagree on their shape.
-import { cleanName } from './content-disposition.ts';
+import { cleanName } from '../http/content-disposition.ts';
 
 export interface FileLinks {
   /** `/dl/:id/:filename`, served as an attachment. */
