@@ -54,33 +54,25 @@ export async function renderPage(s: BotServices, userId: number, pageIndex: numb
 /** Handles "mf:..." callbacks; answers the callback in every case. */
 export async function onMyFilesCallback(s: BotServices, cb: CallbackUpdate, userId: number, isAdmin: boolean): Promise<void> {
   const page = /^mf:p:(\d{1,4})$/.exec(cb.data);
-  const revoke = /^mf:r:([A-Za-z0-9_-]{1,32}):(\d{1,4})$/.exec(cb.data);
-  const renew = /^mf:n:([A-Za-z0-9_-]{1,32}):(\d{1,4})$/.exec(cb.data);
+  const action = /^mf:([rn]):([A-Za-z0-9_-]{1,32}):(\d{1,4})$/.exec(cb.data);
   let toast: string | undefined;
   let pageIndex: number;
   if (page) {
     pageIndex = Number(page[1]);
-  } else if (revoke) {
-    pageIndex = Number(revoke[2]);
-    const file = await s.store.getFile(revoke[1]!);
+  } else if (action) {
+    const [, kind, id, index] = action;
+    pageIndex = Number(index);
+    // Renewal is for expired links too; revocation only for live ones.
+    const file = await s.store.getFile(id!, { includeExpired: kind === 'n' });
     if (!file) {
       toast = texts.fileNotFound();
     } else if (file.userId !== userId && !isAdmin) {
       await s.telegram.answerCallback(cb.queryId, texts.revokeNotYours(), true);
       return;
-    } else {
+    } else if (kind === 'r') {
       await s.store.revokeFile(file.id);
       s.logger.info({ userId, fileId: file.id }, 'file revoked by its owner');
       toast = texts.revokedToast();
-    }
-  } else if (renew) {
-    pageIndex = Number(renew[2]);
-    const file = await s.store.getFile(renew[1]!, { includeExpired: true });
-    if (!file) {
-      toast = texts.fileNotFound();
-    } else if (file.userId !== userId && !isAdmin) {
-      await s.telegram.answerCallback(cb.queryId, texts.revokeNotYours(), true);
-      return;
     } else {
       const renewed = await s.store.renewFile(file.id, linkExpiry(s));
       s.logger.info({ userId, fileId: file.id, newId: renewed?.id }, 'link renewed by its owner');
