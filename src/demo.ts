@@ -1,88 +1,119 @@
-// `npm run demo`: StreamBot on embedded defaults. Starts the sandbox DC in its own process, puts a sample audio file
-// in its log channel, starts StreamBot (session workers + SQLite + HTTP) against it, checks the link end to end,
-// and prints a link that plays in a browser. `--check` exits after the check instead of serving.
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+// `npm run demo`: StreamBot as a user meets it, on embedded defaults. Starts the sandbox DC in its own process, starts
+// StreamBot (session workers + SQLite + HTTP) against it, has a simulated user send the bot a real video, checks the
+// stream link byte for byte against the file, and prints the bot's reply with links that play in a browser.
+// `--check` exits after the check instead of serving.
+import { mkdirSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import pino from 'pino';
 import { controlClient } from './sandbox/control-client.ts';
+import type { BotMessageView } from './sandbox/control.ts';
 import { loadConfig, ConfigError, type AppConfig } from './app/config.ts';
-import { startApp } from './app/app.ts';
-import { fileLinks } from './http/index.ts';
-import { sineSweepWav } from './demo/wav.ts';
+import { startApp, type App } from './app/app.ts';
+import { demoSample } from './demo/sample.ts';
+import { startSandboxProcess, type SandboxProcess } from './demo/sandbox-process.ts';
+import { formatReply, replyLinks, type ReplyLinks } from './demo/reply.ts';
+import { checkStreamRange } from './demo/range-check.ts';
+import { talkToTheBot } from './demo/talk.ts';
 
+const REPLY_TIMEOUT_MS = 60_000;
 const checkOnly = process.argv.includes('--check');
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 const dataDir = resolve(process.env.DATA_DIR ?? './data/demo');
-mkdirSync(dataDir, { recursive: true });
 
-const sandboxMain = fileURLToPath(new URL('./sandbox/main.ts', import.meta.url));
-const sandboxProc = spawn(process.execPath, ['--import', 'tsx', sandboxMain], { stdio: ['ignore', 'pipe', 'inherit'] });
-const stopSandbox = () => {
-  if (sandboxProc.exitCode === null) sandboxProc.kill('SIGTERM');
+let sandbox: SandboxProcess | undefined;
+let starting: Promise<App> | undefined;
+let stopping: Promise<void> | undefined;
+
+/** Closes StreamBot first (the DC still up, so nothing reconnects), then the DC; exits with `code`. */
+function stop(code: number, why?: string): Promise<void> {
+  return (stopping ??= (async () => {
+    if (why) console.error(why);
+    const app = await starting?.catch(() => undefined);
+    await app?.close().catch((err) => console.error('StreamBot did not close cleanly:', err));
+    await sandbox?.stop();
+    process.exit(code);
+  })());
+}
+// Registered before anything starts, so a Ctrl-C during start-up also leaves nothing running.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+
+const shortPath = (path: string) => {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
 };
-process.on('exit', stopSandbox);
-const firstLine = await new Promise<string>((ok, fail) => {
-  sandboxProc.once('exit', (code) => fail(new Error(`sandbox DC exited with code ${code}`)));
-  createInterface({ input: sandboxProc.stdout! }).once('line', ok);
-});
-const { control: controlUrl } = JSON.parse(firstLine) as { control: string };
-const control = controlClient(controlUrl);
-console.log(`sandbox DC running (control API ${controlUrl})`);
 
-const main = await control.createBot({ username: 'streambot_demo_bot' });
-const helper = await control.createBot({ username: 'streambot_helper_bot' });
-const user = await control.createUser({ firstName: 'Demo', username: 'demo_user' });
-const channel = await control.createChannel({ title: 'StreamBot log', admins: [main.id, helper.id] });
-const samplePath = join(dataDir, 'sample-sweep.wav');
-writeFileSync(samplePath, sineSweepWav(180));
-const posted = await control.postFile(channel.id, { fileName: 'sample-sweep.wav', mimeType: 'audio/wav', path: samplePath, dcId: 2 });
-console.log(`log channel -100${channel.id} holds sample-sweep.wav (${(posted.size / 1e6).toFixed(1)} MB, stored on DC 2)`);
+async function waitForLinks(read: () => Promise<BotMessageView[]>): Promise<{ reply: BotMessageView; links: ReplyLinks }> {
+  const deadline = Date.now() + REPLY_TIMEOUT_MS;
+  for (;;) {
+    const messages = await read();
+    for (const reply of messages) {
+      const links = replyLinks(reply);
+      if (links) return { reply, links };
+    }
+    if (Date.now() > deadline) {
+      const seen = messages.map((m) => `\n${formatReply(m)}`).join('') || ' nothing';
+      throw new Error(`the bot sent no links within ${REPLY_TIMEOUT_MS / 1000} s; it sent:${seen}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
-let config: AppConfig;
-try {
-  config = loadConfig({
-    ...process.env,
-    BOT_TOKEN: main.token,
-    ADDITIONAL_BOT_TOKENS: helper.token,
-    LOG_CHANNEL: `-100${channel.id}`,
-    SANDBOX_URL: controlUrl,
-    DATA_DIR: dataDir,
-    PORT: process.env.PORT ?? '8080',
-    BIND_ADDRESS: process.env.BIND_ADDRESS ?? '127.0.0.1',
+async function main(): Promise<void> {
+  const sample = demoSample();
+  mkdirSync(dataDir, { recursive: true });
+
+  sandbox = await startSandboxProcess();
+  const { controlUrl } = sandbox;
+  void sandbox.exited.then((code) => stop(1, `the sandbox DC exited (code ${code}) while the demo was running`));
+  const control = controlClient(controlUrl);
+  console.log(`sandbox DC running (control API ${controlUrl})`);
+
+  const bot = await control.createBot({ username: 'streambot_demo_bot' });
+  const helper = await control.createBot({ username: 'streambot_helper_bot' });
+  const channel = await control.createChannel({ title: 'StreamBot log', admins: [bot.id, helper.id] });
+  const user = await control.createUser({ firstName: 'Demo', username: 'demo_user' });
+
+  let config: AppConfig;
+  try {
+    config = loadConfig({
+      ...process.env,
+      BOT_TOKEN: bot.token,
+      ADDITIONAL_BOT_TOKENS: helper.token,
+      LOG_CHANNEL: `-100${channel.id}`,
+      SANDBOX_URL: controlUrl,
+      DATA_DIR: dataDir,
+      PORT: process.env.PORT ?? '8080',
+      BIND_ADDRESS: process.env.BIND_ADDRESS ?? '127.0.0.1',
+    });
+  } catch (err) {
+    return stop(2, err instanceof ConfigError ? err.message : String(err));
+  }
+  starting = startApp(config, { logger });
+  const app = await starting;
+  const sessions = app.supervisor.states();
+  console.log(`StreamBot is serving on port ${app.http.port} with ${sessions.length} bot sessions (${sessions.map((s) => `#${s.index} ${s.state}`).join(', ')}), data in ${shortPath(dataDir)}`);
+
+  await control.userSendsFile(user.id, bot.id, {
+    fileName: sample.fileName,
+    mimeType: sample.mimeType,
+    path: sample.path,
+    video: { duration: sample.duration, width: sample.width, height: sample.height },
   });
-} catch (err) {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(2);
-}
-const app = await startApp(config, { logger });
-const baseUrl = process.env.BASE_URL ?? `http://127.0.0.1:${app.http.port}`;
-const record = await app.store.registerFile({ messageId: posted.messageId, userId: Number(user.id), fileName: 'sample-sweep.wav', fileSize: posted.size, fileType: 'audio', mimeType: 'audio/wav', isVideo: false });
-const links = fileLinks(baseUrl, record.id, record.fileName);
-console.log(`StreamBot is serving with ${app.supervisor.states().length} sessions: ${app.supervisor.states().map((s) => `#${s.index} ${s.state}`).join(', ')}`);
+  console.log(`@demo_user sent @streambot_demo_bot ${sample.fileName} (${(sample.size / 1e6).toFixed(1)} MB, ${sample.duration} s, ${sample.width}×${sample.height} H.264/AAC)`);
 
-// End-to-end check: a range from the middle of the file must match the bytes in the log channel.
-const probeStart = Math.floor(posted.size / 2);
-const res = await fetch(links.stream, { headers: { range: `bytes=${probeStart}-${probeStart + 65535}` } });
-const got = Buffer.from(await res.arrayBuffer());
-const want = (await control.fileBytes(posted.documentId, probeStart, 65536)) as unknown as Buffer;
-const ok = res.status === 206 && got.equals(want);
-console.log(`check: GET ${links.stream} Range bytes=${probeStart}-${probeStart + 65535} → ${res.status}, ${got.length} bytes, ${ok ? 'byte-exact' : 'MISMATCH'}`);
-if (!ok) {
-  await app.close();
-  stopSandbox();
-  process.exit(1);
-}
-console.log(`\nStream (plays and seeks in a browser): ${links.stream}\nDownload:                              ${links.download}\n`);
+  const { reply, links } = await waitForLinks(() => control.messagesFromBot(user.id, bot.id));
+  console.log(`\nThe bot replied:\n\n${formatReply(reply)}\n`);
 
-const shutdown = async () => {
-  await app.close();
-  stopSandbox();
-  process.exit(0);
-};
-if (checkOnly) await shutdown();
-console.log('Press Ctrl+C to stop.');
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+  if (!links.stream) return stop(1, 'the reply has no stream link for the video');
+  const check = await checkStreamRange(links.stream, sample.path, sample.size);
+  console.log(`check: ${check.summary}`);
+  if (!check.ok) return stop(1);
+
+  console.log(`\nOpen in a browser:\n  Player (watch page): ${links.player ?? '(none: VIDEO_FRONTEND_URL=false)'}\n  Stream:              ${links.stream}\n  Download:            ${links.download}\n`);
+  console.log(`Talk to the bot as @demo_user through the sandbox's control API:\n${talkToTheBot(controlUrl, user.id, bot.id, sample)}\n`);
+
+  if (checkOnly) return stop(0);
+  console.log('Press Ctrl+C to stop.');
+}
+
+main().catch((err) => stop(1, `demo failed: ${err instanceof Error ? err.message : String(err)}`));
