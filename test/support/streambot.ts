@@ -47,6 +47,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ALLOW_MESSAGE_IDS: '1',
     // A busy CI machine can be slow to produce first bytes; the 503-on-stall answer has its own tests (test/http-headers-timeout.test.ts).
     HEADERS_TIMEOUT_SECONDS: '60',
+    // Tests fetch hundreds of ranges from one address; the per-address rate has its own tests (test/security-rate-limit.test.ts).
+    RATE_LIMIT_PER_MINUTE: '0',
     ...opts.env,
     ...extraEnv,
   });
