@@ -319,6 +319,8 @@ try {
       ALLOW_MESSAGE_IDS: '1',
       // Every client here is 127.0.0.1: the downloads, a seek and an aborted long read must fit one IP's cap.
       MAX_STREAMS_PER_IP: String(downloads + 8),
+      // ...and its request rate: every seek is a request.
+      RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
     },
   });

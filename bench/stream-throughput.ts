@@ -46,7 +46,7 @@ try {
       BOT_TOKEN: bots[0]!.token,
       ADDITIONAL_BOT_TOKENS: bots.slice(1, n).map((b) => b.token).join(','),
       LOG_CHANNEL: channel.id, SANDBOX_URL: controlUrl, PORT: '0', BIND_ADDRESS: '127.0.0.1',
-      DATA_DIR: join(dir, `s${n}`), ALLOW_MESSAGE_IDS: '1', READ_AHEAD_BLOCKS: values.window,
+      DATA_DIR: join(dir, `s${n}`), ALLOW_MESSAGE_IDS: '1', READ_AHEAD_BLOCKS: values.window, RATE_LIMIT_PER_MINUTE: '0',
     });
     const app = await startApp(config, { logger: pino({ level: 'silent' }) });
     while (!app.supervisor.states().every((s) => s.state === 'ready')) await new Promise((r) => setTimeout(r, 50));
