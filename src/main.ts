@@ -1,10 +1,13 @@
 // `npm start`: StreamBot from environment variables (see README.md). A bad configuration stops it with exit code 2
-// and a list of every problem, each naming its variable and the fix.
+// and a list of every problem, each naming its variable and the fix. SIGTERM or SIGINT drains and exits 0; a fatal
+// error cleans up and exits 1 (src/app/process-signals.ts).
 import pino from 'pino';
 import { loadConfig, redactedConfig, ConfigError } from './app/config.ts';
 import { preflight } from './app/preflight.ts';
 import { startApp } from './app/app.ts';
 import { RecentLogs } from './bot/index.ts';
+import { readLifecycleSettings } from './app/lifecycle-settings.ts';
+import { handleProcessLifecycle } from './app/process-signals.ts';
 
 function refuseToStart(err: unknown): never {
   if (!(err instanceof ConfigError)) throw err;
@@ -12,12 +15,20 @@ function refuseToStart(err: unknown): never {
   process.exit(2);
 }
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  refuseToStart(err);
-}
+// Both read before either refuses, so every problem is listed at once.
+const problems: string[] = [];
+const collect = <T>(read: () => T): T | undefined => {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message);
+    return undefined;
+  }
+};
+const config = collect(() => loadConfig());
+const lifecycle = collect(() => readLifecycleSettings());
+if (!config || !lifecycle) refuseToStart(new ConfigError(problems.join('\n')));
 // Recent lines are kept in memory as well, for the admins' /logs command.
 const logs = new RecentLogs();
 const level = config.logLevel as pino.Level;
@@ -28,19 +39,13 @@ try {
 } catch (err) {
   refuseToStart(err);
 }
-logger.info({ config: redactedConfig(config) }, 'starting');
+logger.info({ config: redactedConfig(config), lifecycle }, 'starting');
 let app;
 try {
-  app = await startApp(config, { logger, recentLogs: logs, sandbox: checked.sandbox });
+  app = await startApp(config, { logger, recentLogs: logs, sandbox: checked.sandbox, memoryLimitBytes: lifecycle.memoryLimitBytes });
 } catch (err) {
   if (err instanceof ConfigError) refuseToStart(err);
   logger.fatal({ err }, 'StreamBot could not start');
   process.exit(1);
 }
-const shutdown = async (signal: string) => {
-  logger.info({ signal }, 'shutting down');
-  await app.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+handleProcessLifecycle({ shutdown: (graceMs) => app.shutdown({ graceMs }), graceMs: lifecycle.shutdownGraceMs, logger });

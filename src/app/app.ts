@@ -12,6 +12,9 @@ import { RecentLogs, type Bot } from '../bot/index.ts';
 import { createBandwidthQuota, listenForUpdates, quotaAdmission, savedUpdatesState, startBot } from './bot-side.ts';
 import { createWebSide } from './web-side.ts';
 import { freePort } from './free-port.ts';
+import { createCleanupScheduler, STORE_SWEEP_EVERY_MS, type CleanupScheduler } from './cleanup-jobs.ts';
+import { startMemoryWatch, type MemoryWatch } from './memory-watch.ts';
+import { closeInOrder, drainThenClose, DEFAULT_SHUTDOWN_GRACE_MS, type ShutdownOptions, type ShutdownReport } from './shutdown.ts';
 import type { AppConfig } from './config.ts';
 import type { SandboxEndpoint } from '../sandbox/client.ts';
 import type { SessionEvent, TelegramSessionSpec } from '../../actors/session/protocol.ts';
@@ -28,6 +31,14 @@ export interface App {
   bot?: Bot;
   /** Recent log lines for the /logs admin command (when the app made its own logger). */
   logs: RecentLogs;
+  /** Periodic housekeeping (the store's sweep of expired rows); report() is what /api/stats shows. */
+  jobs: CleanupScheduler;
+  /** Present when started with memoryLimitBytes. */
+  memory?: MemoryWatch;
+  /** Graceful: drains the HTTP server (new file requests 503, /readyz 503) while live streams may finish for
+   *  graceMs, then closes as close() does. Idempotent: later calls get the first one's promise. */
+  shutdown(opts?: ShutdownOptions): Promise<ShutdownReport>;
+  /** At once: streams in flight are cut, then the bot, workers and store are closed. */
   close(): Promise<void>;
 }
 
@@ -53,12 +64,17 @@ export interface StartOptions {
   now?: () => number;
   /** Where /logs reads recent lines; pass the one a given logger writes to. */
   recentLogs?: RecentLogs;
+  /** MEMORY_LIMIT_MB in bytes: the read-ahead budget is lowered near it. Default: no watch. */
+  memoryLimitBytes?: number | null;
 }
 
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<App> {
   const logs = opts.recentLogs ?? new RecentLogs();
   const logger = opts.logger ?? pino({ level: config.logLevel }, pino.multistream([{ stream: process.stdout, level: config.logLevel as pino.Level }, { stream: logs, level: config.logLevel as pino.Level }]));
-  const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, flushIntervalMs: config.usageFlushMs, now: opts.now, logger: logger.child({ component: 'store' }) });
+  const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, flushIntervalMs: config.usageFlushMs, now: opts.now, logger: logger.child({ component: 'store' }), sweepIntervalMs: 0 });
+  // The sweep runs as a cleanup job (instead of the store's own timer) so its last run shows in /api/stats.
+  const jobs = createCleanupScheduler({ logger: logger.child({ component: 'jobs' }) });
+  jobs.register({ name: 'store.sweepExpired', everyMs: STORE_SWEEP_EVERY_MS, run: () => store.sweepExpired() });
   const sandbox = opts.sandbox ?? (config.sandboxUrl ? await sandboxEndpoint(config.sandboxUrl) : undefined);
   const specs: TelegramSessionSpec[] = [];
   for (const [i, botToken] of config.botTokens.entries()) {
@@ -89,11 +105,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     await checkLogChannel(supervisor, config.logChannel);
   } catch (err) {
     updates?.detach();
+    await jobs.stop();
     await supervisor.stop();
     await store.close();
     throw err;
   }
   configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
+  const memory = opts.memoryLimitBytes ? startMemoryWatch({ limitBytes: opts.memoryLimitBytes, normalBudgetBytes: config.readAheadMaxBytes, logger: logger.child({ component: 'memory' }) }) : undefined;
   // PORT=0 picks a free port now: links handed out (bot, API, watch page) must name the port the server gets.
   const port = config.port === 0 ? await freePort(config.host) : config.port;
   const baseUrl = config.port === 0 ? config.baseUrl.replace(/:0$/, `:${port}`) : config.baseUrl;
@@ -132,6 +150,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   } catch (err) {
     await web.close();
     stopUsage();
+    memory?.stop();
+    await jobs.stop();
     await supervisor.stop();
     await store.close();
     throw err;
@@ -142,17 +162,26 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     updates.attach(bot);
   }
   logger.info({ port: http.port, baseUrl, sessions: specs.length, sandbox: Boolean(sandbox), bot: Boolean(bot) }, 'StreamBot is serving');
-  let closing: Promise<void> | undefined;
+  const server = http;
+  // Streams are cut first (nothing new can start), then the chat side stops taking updates, the workers stop, and
+  // the counters are written before the store closes.
+  let closing: Promise<string[]> | undefined;
+  const closeAll = () => (closing ??= closeInOrder([
+    ['http', () => server.close()],
+    ['bot', async () => { updates?.detach(); await bot?.stop(); }],
+    ['web', () => web.close()],
+    ['usage', () => stopUsage()],
+    ['jobs', () => { memory?.stop(); return jobs.stop(); }],
+    ['supervisor', () => supervisor.stop()],
+    ['store.flush', () => store.flush()],
+    ['store.close', () => store.close()],
+  ], logger));
+  let shuttingDown: Promise<ShutdownReport> | undefined;
   return {
-    config, store, supervisor, http, logger, bot, logs,
-    close: () => (closing ??= (async () => {
-      updates?.detach();
-      await bot?.stop();
-      await http!.close();
-      await web.close();
-      stopUsage();
-      await supervisor.stop();
-      await store.close();
-    })()),
+    config, store, supervisor, http, logger, bot, logs, jobs, memory,
+    shutdown: (o = {}) => (shuttingDown ??= drainThenClose({ http: server, graceMs: o.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, close: closeAll, logger })),
+    close: async () => {
+      await closeAll();
+    },
   };
 }

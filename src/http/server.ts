@@ -7,6 +7,7 @@ import { ClientLimits } from './client-limits.ts';
 import { invalidOption, listenFailed } from './errors.ts';
 import type { FileResponse, ResponseOutcome } from './file-response.ts';
 import { fileRoutes } from './routes/files.ts';
+import { sendText } from './replies.ts';
 import { healthRoutes, type HealthState } from './routes/health.ts';
 import { mountRoutes, textResponse } from './routes/mount.ts';
 import type { HttpPolicy, Route } from './routes/types.ts';
@@ -69,6 +70,15 @@ export interface HttpStats {
 
 export interface HttpServer {
   port: number;
+  /** True once drain() was called. */
+  readonly draining: boolean;
+  /**
+   * Drain mode, for a graceful shutdown: from now on new file requests get 503 with Retry-After and /readyz answers
+   * 503 (a load balancer takes the instance out), while responses in flight go on and the other routes, /healthz
+   * among them, keep answering. Resolves true once every file response in flight has ended, false when graceMs
+   * passes first (close() then terminates the rest).
+   */
+  drain(graceMs: number): Promise<boolean>;
   /** Stops listening, drops every connection (in-flight responses are aborted) and resolves when all are over. */
   close(): Promise<void>;
   stats(): HttpStats;
@@ -88,12 +98,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   const active = new Set<FileResponse>();
   const perClient = new ClientLimits(opts.maxStreamsPerIp);
   let closing = false;
+  let draining = false;
 
   const app = uWS.App();
 
+  const files = fileRoutes({ ...opts, retryAfterS: RETRY_AFTER_S, counters, logger, active, perClient, closing: () => closing, onResponseEnd: options.onResponseEnd });
+  const readiness = opts.ready ?? opts.health;
   const routes = [
-    ...fileRoutes({ ...opts, retryAfterS: RETRY_AFTER_S, counters, logger, active, perClient, closing: () => closing, onResponseEnd: options.onResponseEnd }),
-    ...healthRoutes({ health: opts.health, ready: opts.ready, retryAfterS: RETRY_AFTER_S, logger }),
+    ...files.map((route) => refusedWhileDraining(route, () => draining)),
+    ...healthRoutes({ health: opts.health, ready: () => (draining ? DRAINING : readiness?.() ?? READY), retryAfterS: RETRY_AFTER_S, logger }),
     ...opts.routes,
   ];
   mountRoutes(app, routes, opts.policy, logger);
@@ -114,6 +127,23 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   let closed: Promise<void> | null = null;
   return {
     port,
+    get draining() {
+      return draining;
+    },
+    drain: async (graceMs) => {
+      if (!Number.isFinite(graceMs) || graceMs < 0) throw invalidOption('graceMs', 'a number of milliseconds, 0 or more', graceMs);
+      if (!draining) logger.info({ port, activeStreams: active.size, graceMs }, 'draining: new file requests get 503, responses in flight go on');
+      draining = true;
+      // Nothing new is admitted from here on, so the responses in flight now are all there is to wait for.
+      const inFlight = [...active];
+      if (inFlight.length === 0) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false)));
+      const drained = await Promise.race([Promise.all(inFlight.map((r) => r.settled)).then(() => true), graceOver]);
+      clearTimeout(timer);
+      if (!drained) logger.warn({ port, left: active.size, graceMs }, 'drain grace over; the responses left will be cut');
+      return drained;
+    },
     stats: () => ({ activeStreams: active.size, pendingWrites: counters.pendingWrites, bytesSent: counters.bytesSent, timers: counters.timers }),
     close: () => {
       closed ??= (async () => {
@@ -127,6 +157,21 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         logger.info({ port }, 'http server closed');
       })();
       return closed;
+    },
+  };
+}
+
+const READY: HealthState = { ok: true };
+const DRAINING: HealthState = { ok: false, detail: { draining: true } };
+
+/** A file route that answers 503 with Retry-After in drain mode instead of starting a response. */
+function refusedWhileDraining(route: Route, draining: () => boolean): Route {
+  const takeOver = route.takeOver!;
+  return {
+    ...route,
+    takeOver: (res, req, extra) => {
+      if (!draining()) return takeOver(res, req, extra);
+      sendText(res, req.method === 'head', 503, 'shutting down, retry shortly', [['Retry-After', String(RETRY_AFTER_S)], ...extra]);
     },
   };
 }
