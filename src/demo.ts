@@ -2,14 +2,14 @@
 // StreamBot (session workers + SQLite + HTTP) against it, has a simulated user send the bot a real video, checks the
 // stream link byte for byte against the file, and prints the bot's reply with links that play in a browser.
 // `--check` exits after the check instead of serving.
-import { mkdirSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import pino from 'pino';
 import { controlClient } from './sandbox/control-client.ts';
 import type { BotMessageView } from './sandbox/control.ts';
 import { loadConfig, ConfigError, type AppConfig } from './app/config.ts';
 import { startApp, type App } from './app/app.ts';
 import { demoSample } from './demo/sample.ts';
+import { freshDataDir } from './demo/data-dir.ts';
 import { startSandboxProcess, type SandboxProcess } from './demo/sandbox-process.ts';
 import { formatReply, replyLinks, type ReplyLinks } from './demo/reply.ts';
 import { checkStreamRange } from './demo/range-check.ts';
@@ -18,7 +18,6 @@ import { talkToTheBot } from './demo/talk.ts';
 const REPLY_TIMEOUT_MS = 60_000;
 const checkOnly = process.argv.includes('--check');
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
-const dataDir = resolve(process.env.DATA_DIR ?? './data/demo');
 
 let sandbox: SandboxProcess | undefined;
 let starting: Promise<App> | undefined;
@@ -60,7 +59,7 @@ async function waitForLinks(read: () => Promise<BotMessageView[]>): Promise<{ re
 
 async function main(): Promise<void> {
   const sample = demoSample();
-  mkdirSync(dataDir, { recursive: true });
+  const dataDir = freshDataDir(process.env.DATA_DIR);
 
   sandbox = await startSandboxProcess();
   const { controlUrl } = sandbox;
@@ -82,6 +81,8 @@ async function main(): Promise<void> {
       LOG_CHANNEL: `-100${channel.id}`,
       SANDBOX_URL: controlUrl,
       DATA_DIR: dataDir,
+      // SQLite, whatever the environment says: the demo brings everything it needs.
+      DATABASE_URL: '',
       PORT: process.env.PORT ?? '8080',
       BIND_ADDRESS: process.env.BIND_ADDRESS ?? '127.0.0.1',
     });

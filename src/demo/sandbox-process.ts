@@ -14,9 +14,11 @@ export interface SandboxProcess {
 }
 
 const SANDBOX_MAIN = fileURLToPath(new URL('../sandbox/main.ts', import.meta.url));
+// Resolved from here, not from the working directory, so the demo runs from anywhere.
+const TSX = import.meta.resolve('tsx');
 
 export async function startSandboxProcess(): Promise<SandboxProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SANDBOX_MAIN], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const child = spawn(process.execPath, ['--import', TSX, SANDBOX_MAIN], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const running = () => child.exitCode === null && child.signalCode === null;
   // Last resort when the demo ends without its shutdown (an uncaught error): no DC is left behind.
