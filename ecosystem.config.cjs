@@ -1,7 +1,8 @@
 // pm2 process file: `npm run start:pm2` (or `pm2 start ecosystem.config.cjs`). StreamBot reads its own settings from
 // the environment pm2 is started with (README.md, "Running against Telegram"); the ones below are pm2's.
 //
-//   MAX_MEMORY_RESTART      restart when the process (main thread and every session worker) passes this; default 1536M
+//   MAX_MEMORY_RESTART      restart when the process (main thread and every session worker) passes this; default a
+//                           quarter above MEMORY_LIMIT_MB (where StreamBot lowers its own read-ahead), else 1536M
 //   SHUTDOWN_GRACE_SECONDS  how long StreamBot takes to shut down gracefully; pm2 waits this plus a margin; default 30
 //   LOG_DIR                 where pm2 writes StreamBot's stdout and stderr; default ./logs
 const path = require('node:path');
@@ -20,6 +21,10 @@ function memory(name, fallback) {
   if (!/^\d{1,12}[KMG]?$/.test(raw)) throw new RangeError(`${name} must be bytes or a number with K, M or G, e.g. 1536M (got "${raw}")`);
   return raw;
 }
+
+// StreamBot gives memory back by itself near MEMORY_LIMIT_MB; pm2 restarts only well past it.
+const appLimitMb = /^\d{1,7}$/.test(process.env.MEMORY_LIMIT_MB ?? '') ? Number(process.env.MEMORY_LIMIT_MB) : null;
+const defaultMemory = appLimitMb ? `${Math.ceil(appLimitMb * 1.25)}M` : '1536M';
 
 const logDir = path.resolve(__dirname, process.env.LOG_DIR || 'logs');
 // SIGKILL only once StreamBot had the time to finish its shutdown (streams closed, usage flushed, store closed).
@@ -45,7 +50,7 @@ module.exports = {
       exp_backoff_restart_delay: 100,
       // Exit code 2 is a configuration StreamBot refuses (src/main.ts): restarting cannot fix it.
       stop_exit_codes: [2],
-      max_memory_restart: memory('MAX_MEMORY_RESTART', '1536M'),
+      max_memory_restart: memory('MAX_MEMORY_RESTART', defaultMemory),
       kill_timeout: (seconds('SHUTDOWN_GRACE_SECONDS', 30) + SHUTDOWN_MARGIN_SECONDS) * 1000,
       out_file: path.join(logDir, 'streambot.out.log'),
       error_file: path.join(logDir, 'streambot.err.log'),

@@ -82,6 +82,8 @@ test('the ecosystem file: one forked process, kill_timeout after the grace perio
   const [tuned] = JSON.parse(load({ SHUTDOWN_GRACE_SECONDS: '5', MAX_MEMORY_RESTART: '2G' }).stdout) as Record<string, unknown>[];
   assert.equal(tuned!.kill_timeout, 15_000);
   assert.equal(tuned!.max_memory_restart, '2G');
+  const [limited] = JSON.parse(load({ MEMORY_LIMIT_MB: '1024' }).stdout) as Record<string, unknown>[];
+  assert.equal(limited!.max_memory_restart, '1280M', 'a quarter above the limit StreamBot keeps itself under');
 
   const bad = load({ SHUTDOWN_GRACE_SECONDS: '30s' });
   assert.notEqual(bad.status, 0);
