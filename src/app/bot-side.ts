@@ -67,7 +67,27 @@ export interface BotSideOptions {
   now?: () => number;
 }
 
+/** Resolves once the primary session is ready (the bot's calls go there), or after `timeoutMs` regardless. */
+function primaryReady(supervisor: Supervisor, timeoutMs: number): Promise<void> {
+  if (supervisor.states()[PRIMARY]?.state === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      supervisor.off('state', onState);
+      resolve();
+    };
+    const onState = () => {
+      if (supervisor.states()[PRIMARY]?.state === 'ready') done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    supervisor.on('state', onState);
+  });
+}
+
 export async function startBot(o: BotSideOptions): Promise<Bot> {
+  // The supervisor is ready once any session is; the bot needs its own.
+  await primaryReady(o.supervisor, 30_000);
   const primary = o.supervisor.states()[PRIMARY];
   const bot = createBot({
     telegram: primaryBotApi(o.supervisor),

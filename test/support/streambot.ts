@@ -53,6 +53,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...extraEnv,
   });
   const app = await startApp(config, { sandbox: endpointOf(sandbox), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), supervisor: { heartbeatMs: 2000, restart: { baseMs: 100, maxMs: 1000, failedBaseMs: 500, failedMaxMs: 2000 } }, workerEntry: opts.workerEntry, sessionSpecExtra: opts.specExtra, bot: opts.bot ?? false, now: opts.now, recentLogs: opts.recentLogs });
+  // The app is up once any session is; tests talk to the primary bot, which may still be logging in.
+  for (const deadline = Date.now() + 30_000; app.supervisor.states()[0]?.state !== 'ready' && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
   return {
     sandbox, control, app, bots, channel,
     base: `http://127.0.0.1:${app.http.port}`,
