@@ -25,6 +25,7 @@ export async function closeInOrder(steps: readonly CloseStep[], logger: Logger):
   const failed: string[] = [];
   for (const [name, run] of steps) {
     try {
+      logger.debug({ step: name }, 'shutdown step');
       await run();
     } catch (err) {
       failed.push(name);
