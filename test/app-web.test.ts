@@ -80,7 +80,9 @@ test('security headers on every route, whatever the status', async () => {
 test('the API: no token, a wrong token, the right one; a wrong address and a spoofed X-Forwarded-For are refused', async () => {
   assert.equal((await get(`${h.base}/api/stats`)).status, 401);
   assert.equal((await get(`${h.base}/api/stats`, { authorization: 'Bearer nope' })).status, 401);
-  assert.equal((await get(`${h.base}/api/stats`, { authorization: `Bearer ${TOKEN}` })).status, 200);
+  const stats = await get(`${h.base}/api/stats`, { authorization: `Bearer ${TOKEN}` });
+  assert.equal(stats.status, 200);
+  assert.ok(JSON.parse(stats.body.toString()).jobs.some((j: { name: string }) => j.name === 'store.sweepExpired'), 'the housekeeping jobs are in /api/stats');
   assert.equal((await get(`${h.base}/api/info`)).status, 200);
   const wrongIp = await get(`${guarded.base}/api/stats`, { authorization: `Bearer ${TOKEN}` });
   assert.equal(wrongIp.status, 403);

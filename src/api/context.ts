@@ -18,6 +18,20 @@ export interface ApiFeatures {
   videoPlayer?: boolean;
 }
 
+/** One periodic job as the app reports it. */
+export interface ApiJobReport {
+  name: string;
+  everyMs: number;
+  running: boolean;
+  runs: number;
+  failures: number;
+  lastRunAt: string | null;
+  lastDurationMs: number | null;
+  lastResult: unknown;
+  lastError: { message: string; code?: string } | null;
+  nextRunAt: string | null;
+}
+
 export interface ApiDeps {
   store: Store;
   /** The public origin links are built on, as for the bot's links. */
@@ -35,6 +49,8 @@ export interface ApiDeps {
   /** Renews an expired or revoked link: a new public id for the same stored file (null when unknown). */
   renewFile?: (id: string) => Promise<FileRecord | null>;
   features?: ApiFeatures;
+  /** Periodic housekeeping jobs (sweeps) and how their last runs went, for /api/stats. */
+  jobs?: () => ApiJobReport[];
   now?: () => number;
   logger: HttpLogger;
 }
@@ -42,5 +58,5 @@ export interface ApiDeps {
 export type ApiContext = Omit<Required<ApiDeps>, 'renewFile'> & Pick<ApiDeps, 'renewFile'>;
 
 export function apiContext(deps: ApiDeps): ApiContext {
-  return { ...deps, features: deps.features ?? {}, now: deps.now ?? Date.now, logger: deps.logger.child({ component: 'api' }) };
+  return { ...deps, features: deps.features ?? {}, jobs: deps.jobs ?? (() => []), now: deps.now ?? Date.now, logger: deps.logger.child({ component: 'api' }) };
 }

@@ -156,7 +156,7 @@ const schemas = {
   },
   Stats: {
     type: 'object',
-    required: ['users', 'banned_users', 'unreachable_users', 'files', 'bandwidth_this_month', 'active_streams', 'sessions', 'store', 'uptime_seconds'],
+    required: ['users', 'banned_users', 'unreachable_users', 'files', 'bandwidth_this_month', 'active_streams', 'sessions', 'store', 'uptime_seconds', 'jobs'],
     properties: {
       users: count,
       banned_users: count,
@@ -175,6 +175,26 @@ const schemas = {
         properties: { backend: { type: 'string', enum: ['sqlite', 'mongodb'] }, degraded: { type: 'boolean' } },
       },
       uptime_seconds: count,
+      jobs: {
+        type: 'array',
+        description: 'Periodic housekeeping jobs (expired links, rate windows) and their last runs.',
+        items: {
+          type: 'object',
+          required: ['name', 'every_ms', 'running', 'runs', 'failures', 'last_run_at', 'last_duration_ms', 'last_result', 'last_error', 'next_run_at'],
+          properties: {
+            name: { type: 'string' },
+            every_ms: count,
+            running: { type: 'boolean' },
+            runs: count,
+            failures: count,
+            last_run_at: nullable('string'),
+            last_duration_ms: nullable('integer'),
+            last_result: {},
+            last_error: { type: ['object', 'null'], required: ['message'], properties: { message: { type: 'string' }, code: { type: 'string' } } },
+            next_run_at: nullable('string'),
+          },
+        },
+      },
     },
   },
   Info: {

@@ -90,6 +90,19 @@ export async function stats(ctx: ApiContext) {
     sessions: sessionSummary(sessions),
     store: { backend: ctx.store.backend, degraded: ctx.store.health().degraded },
     uptime_seconds: Math.max(0, Math.floor((ctx.now() - ctx.startedAt) / 1000)),
+    jobs: ctx.jobs().map((j) => ({
+      name: j.name,
+      every_ms: j.everyMs,
+      running: j.running,
+      runs: j.runs,
+      failures: j.failures,
+      last_run_at: j.lastRunAt,
+      last_duration_ms: j.lastDurationMs,
+      // Results are plain counts (rows swept); anything else is shown as its JSON form, never as an object graph.
+      last_result: j.lastResult === undefined ? null : JSON.parse(JSON.stringify(j.lastResult) ?? 'null'),
+      last_error: j.lastError ? { message: j.lastError.message, ...(j.lastError.code ? { code: j.lastError.code } : {}) } : null,
+      next_run_at: j.nextRunAt,
+    })),
   };
 }
 

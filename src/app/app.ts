@@ -116,7 +116,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const port = config.port === 0 ? await freePort(config.host) : config.port;
   const baseUrl = config.port === 0 ? config.baseUrl.replace(/:0$/, `:${port}`) : config.baseUrl;
   let http: HttpServer | undefined;
-  const web = createWebSide({ config, baseUrl, store, supervisor, http: () => http!.stats(), logger: logger.child({ component: 'web' }), now: opts.now });
+  const web = createWebSide({ config, baseUrl, store, supervisor, http: () => http!.stats(), jobs: () => jobs.report(), logger: logger.child({ component: 'web' }), now: opts.now });
   const quota = createBandwidthQuota({ store, globalLimitBytes: config.bot.bandwidthLimitBytes, userLimitBytes: config.bot.userBandwidthLimitBytes, now: opts.now });
   const source = new LogChannelSource({ supervisor: web.supervisor, store: web.store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, admit: quotaAdmission(quota, opts.now), viewers: web.viewers, readAhead: { window: config.readAheadBlocks, initialWindow: Math.min(2, config.readAheadBlocks) } });
   // Bytes are charged as they leave, block by block, so usage moves during a long stream and a crash loses at most

@@ -2,6 +2,7 @@
 // route runs through, the REST API, the watch page with its media probe, and /metrics.
 import type { Logger } from 'pino';
 import { apiRoutes } from '../api/index.ts';
+import type { ApiJobReport } from '../api/context.ts';
 import { createMediaProbe, type MediaProbe } from '../media-probe/index.ts';
 import { createMetrics, type Metrics } from '../metrics/index.ts';
 import { playerRoutes } from '../player/index.ts';
@@ -24,7 +25,7 @@ export interface WebSide {
   close(): Promise<void>;
 }
 
-export function createWebSide(o: { config: AppConfig; baseUrl: string; store: Store; supervisor: Supervisor; http: () => HttpStats; logger: Logger; now?: () => number }): WebSide {
+export function createWebSide(o: { config: AppConfig; baseUrl: string; store: Store; supervisor: Supervisor; http: () => HttpStats; jobs?: () => ApiJobReport[]; logger: Logger; now?: () => number }): WebSide {
   const { config, baseUrl, logger } = o;
   const { web, bot } = config;
   const metrics: Metrics = createMetrics({ supervisor: o.supervisor, store: o.store, http: o.http, logger: logger.child({ component: 'metrics' }) });
@@ -63,6 +64,7 @@ export function createWebSide(o: { config: AppConfig; baseUrl: string; store: St
           sessions: () => o.supervisor.states(),
           activeStreams: () => o.http().activeStreams,
           startedAt,
+          jobs: o.jobs,
           renewFile: (id) => metrics.store.renewFile(id, expiry()),
           features: {
             forceSubscribe: bot.forceSubChannel !== null,
