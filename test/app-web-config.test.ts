@@ -47,3 +47,10 @@ test('bad values are named with the fix, and a bad token is not quoted', () => {
   }
   assert.ok(!message.includes(bad), 'the token is a secret even when malformed');
 });
+
+test('STREAM_ONLY: true or false as the reference bot writes them', () => {
+  assert.equal(loadConfig(base).streamOnly, false);
+  assert.equal(loadConfig({ ...base, STREAM_ONLY: 'true' }).streamOnly, true);
+  assert.equal(loadConfig({ ...base, STREAM_ONLY: 'FALSE' }).streamOnly, false);
+  assert.throws(() => loadConfig({ ...base, STREAM_ONLY: 'maybe' }), /STREAM_ONLY must be true or false/);
+});

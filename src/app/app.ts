@@ -76,11 +76,12 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const jobs = createCleanupScheduler({ logger: logger.child({ component: 'jobs' }) });
   jobs.register({ name: 'store.sweepExpired', everyMs: STORE_SWEEP_EVERY_MS, run: () => store.sweepExpired() });
   const sandbox = opts.sandbox ?? (config.sandboxUrl ? await sandboxEndpoint(config.sandboxUrl) : undefined);
+  // One instance handles the bot's updates; the others (STREAM_ONLY) only serve links from the shared database.
+  const withBot = opts.bot !== false && !config.streamOnly;
   const specs: TelegramSessionSpec[] = [];
   for (const [i, botToken] of config.botTokens.entries()) {
-    specs.push({ botToken, apiId: config.apiId, apiHash: config.apiHash, session: (await store.getSession(sessionKey(botToken))) ?? undefined, sandbox, receiveUpdates: i === 0, ...opts.sessionSpecExtra });
+    specs.push({ botToken, apiId: config.apiId, apiHash: config.apiHash, session: (await store.getSession(sessionKey(botToken))) ?? undefined, sandbox, receiveUpdates: i === 0 && !config.streamOnly, ...opts.sessionSpecExtra });
   }
-  const withBot = opts.bot !== false;
   if (withBot) specs[0]!.updatesState = await savedUpdatesState(store, config);
   const supervisor = createSupervisor<TelegramSessionSpec>({
     workerEntry: opts.workerEntry ?? SESSION_WORKER,

@@ -57,6 +57,8 @@ export interface AppConfig {
   bot: BotSettings;
   /** Links, API and security (web-config.ts). */
   web: WebSettings;
+  /** STREAM_ONLY: serve links without the bot's update handling (every instance but one, sharing the database). */
+  streamOnly: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -224,6 +226,14 @@ function databaseName(env: Env, url: string | null): string | null {
   return raw;
 }
 
+/** true/false as operators write them (the reference bot's style), or 1/0. */
+function yesNo(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase() ?? '';
+  if (raw === '' || raw === 'false' || raw === '0' || raw === 'no') return false;
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}
+
 function flag(env: Env, name: string): boolean {
   const raw = env[name]?.trim() ?? '';
   if (raw === '' || raw === '0') return false;
@@ -285,6 +295,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: check(() => logLevel(env), 'info'),
     bot: readBotSettings(env, check),
     web: readWebSettings(env, check),
+    streamOnly: check(() => yesNo(env, 'STREAM_ONLY'), false),
   };
   if (problems.length) throw new ConfigError(problems.join('\n'));
   return config;
