@@ -23,12 +23,17 @@ export interface ApiJobReport {
   name: string;
   everyMs: number;
   running: boolean;
+  /** Completed runs, failed ones included. */
   runs: number;
   failures: number;
+  /** ISO time the last completed run started; null before the first one. */
   lastRunAt: string | null;
   lastDurationMs: number | null;
+  /** What the last successful run returned; kept when a later run fails. */
   lastResult: unknown;
+  /** Why the last run failed; null when it succeeded. */
   lastError: { message: string; code?: string } | null;
+  /** ISO time of the next run; null once stopped. */
   nextRunAt: string | null;
 }
 

@@ -2,6 +2,7 @@
 // timer, never twice at once, and keeps its last run (when, how long, what it returned or why it failed) for the
 // operators' /api/stats. Stopped on shutdown before the store closes, waiting for a run in progress.
 import type { Logger } from 'pino';
+import type { ApiJobReport } from '../api/context.ts';
 
 export interface CleanupJob {
   /** Stable name, shown in reports and logs, e.g. 'store.sweepExpired'. */
@@ -12,23 +13,8 @@ export interface CleanupJob {
   run: () => unknown;
 }
 
-export interface CleanupJobReport {
-  name: string;
-  everyMs: number;
-  running: boolean;
-  /** Completed runs, failed ones included. */
-  runs: number;
-  failures: number;
-  /** ISO time the last completed run started; null before the first one. */
-  lastRunAt: string | null;
-  lastDurationMs: number | null;
-  /** What the last successful run returned; kept when a later run fails. */
-  lastResult: unknown;
-  /** Why the last run failed; null when it succeeded. */
-  lastError: { message: string; code?: string } | null;
-  /** ISO time of the next run; null once stopped. */
-  nextRunAt: string | null;
-}
+/** One job's state: the shape /api/stats shows (defined with the API that publishes it). */
+export type CleanupJobReport = ApiJobReport;
 
 export interface CleanupScheduler {
   register(job: CleanupJob): void;
