@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { controlClient } from '../src/sandbox/control-client.ts';
-import { loadConfig } from '../src/app/config.ts';
+import { loadConfig } from '../src/config/index.ts';
 import { startApp } from '../src/app/app.ts';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '256' }, sessions: { type: 'string', default: '1,2,4' }, 'cap-mib': { type: 'string', default: '0' }, window: { type: 'string', default: '8' } } });

@@ -6,7 +6,7 @@ import { relative } from 'node:path';
 import pino from 'pino';
 import { controlClient } from './sandbox/control-client.ts';
 import type { BotMessageView } from './sandbox/control.ts';
-import { loadConfig, ConfigError, type AppConfig } from './app/config.ts';
+import { loadConfig, ConfigError, type AppConfig } from './config/index.ts';
 import { startApp, type App } from './app/app.ts';
 import { demoSample } from './demo/sample.ts';
 import { freshDataDir } from './demo/data-dir.ts';

@@ -2,11 +2,10 @@
 // and a list of every problem, each naming its variable and the fix. SIGTERM or SIGINT drains and exits 0; a fatal
 // error cleans up and exits 1 (src/app/process-signals.ts).
 import pino from 'pino';
-import { loadConfig, redactedConfig, ConfigError } from './app/config.ts';
+import { loadConfig, redactedConfig, ConfigError } from './config/index.ts';
 import { preflight } from './app/preflight.ts';
 import { startApp } from './app/app.ts';
 import { RecentLogs } from './bot/index.ts';
-import { readLifecycleSettings } from './app/lifecycle-settings.ts';
 import { handleProcessLifecycle } from './app/process-signals.ts';
 
 function refuseToStart(err: unknown): never {
@@ -15,20 +14,13 @@ function refuseToStart(err: unknown): never {
   process.exit(2);
 }
 
-// Both read before either refuses, so every problem is listed at once.
-const problems: string[] = [];
-const collect = <T>(read: () => T): T | undefined => {
-  try {
-    return read();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(err.message);
-    return undefined;
-  }
-};
-const config = collect(() => loadConfig());
-const lifecycle = collect(() => readLifecycleSettings());
-if (!config || !lifecycle) refuseToStart(new ConfigError(problems.join('\n')));
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  refuseToStart(err);
+}
+const { lifecycle } = config;
 // Recent lines are kept in memory as well, for the admins' /logs command.
 const logs = new RecentLogs();
 const level = config.logLevel as pino.Level;

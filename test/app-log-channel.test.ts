@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { Sandbox, endpointOf } from '../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../src/sandbox/control.ts';
-import { loadConfig, ConfigError } from '../src/app/config.ts';
+import { loadConfig, ConfigError } from '../src/config/index.ts';
 import { startApp } from '../src/app/app.ts';
 
 const sandbox = await new Sandbox().start();

@@ -5,7 +5,7 @@ import { createServer as createHttp, type Server as HttpServer } from 'node:http
 import { createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, ConfigError } from '../src/app/config.ts';
+import { loadConfig, ConfigError } from '../src/config/index.ts';
 import { preflight } from '../src/app/preflight.ts';
 
 const base = { BOT_TOKEN: '123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr', API_ID: '12345', API_HASH: '0123456789abcdef0123456789abcdef', LOG_CHANNEL: '-1001234567890', PORT: '0', BIND_ADDRESS: '127.0.0.1', DATA_DIR: ':memory:' };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Sandbox, endpointOf } from '../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../src/sandbox/control.ts';
-import { loadConfig } from '../src/app/config.ts';
+import { loadConfig } from '../src/config/index.ts';
 import { startApp, type App } from '../src/app/app.ts';
 import { get } from './support/http-fetch.ts';
 import { waitFor } from './support/http-client.ts';

@@ -21,7 +21,7 @@ test('against real Telegram: a user sends a video, the bot answers with links th
   skip: missing.length ? `live Telegram test skipped: set ${missing.join(', ')} to run it` : false,
   timeout: 300_000,
 }, async () => {
-  const { loadConfig } = await import('../src/app/config.ts');
+  const { loadConfig } = await import('../src/config/index.ts');
   const { startApp } = await import('../src/app/app.ts');
   const { TelegramClient, Api } = await import('telegram');
   const { StringSession } = await import('telegram/sessions/index.js');

@@ -15,7 +15,7 @@ import { freePort } from './free-port.ts';
 import { createCleanupScheduler, STORE_SWEEP_EVERY_MS, type CleanupScheduler } from './cleanup-jobs.ts';
 import { startMemoryWatch, type MemoryWatch } from './memory-watch.ts';
 import { closeInOrder, drainThenClose, DEFAULT_SHUTDOWN_GRACE_MS, type ShutdownOptions, type ShutdownReport } from './shutdown.ts';
-import type { AppConfig } from './config.ts';
+import type { AppConfig } from '../config/index.ts';
 import type { SandboxEndpoint } from '../sandbox/client.ts';
 import type { SessionEvent, TelegramSessionSpec } from '../../actors/session/protocol.ts';
 

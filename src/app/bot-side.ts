@@ -6,7 +6,7 @@ import type { Store } from '../store/index.ts';
 import type { Supervisor } from '../../actors/supervisor/index.ts';
 import type { BotApi, BotUpdate, SessionEvent, UpdatesState } from '../../actors/session/protocol.ts';
 import type { FileRefusal } from '../streaming/types.ts';
-import type { AppConfig } from './config.ts';
+import type { AppConfig } from '../config/index.ts';
 
 /** The primary bot is session 0: the one users talk to. */
 const PRIMARY = 0;

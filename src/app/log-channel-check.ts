@@ -1,6 +1,6 @@
 // At start, each ready bot must be able to read LOG_CHANNEL: it must exist and the bot must be one of its admins.
 // Otherwise every link would answer 502 later while /healthz says ok; better to refuse to start and say why.
-import { ConfigError } from './config.ts';
+import { ConfigError } from '../config/index.ts';
 import type { Supervisor } from '../../actors/supervisor/index.ts';
 
 // Telegram's answers that mean "this bot cannot use that channel" (rather than a passing fault).

@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, redactedHttpUrl, type AppConfig } from './config.ts';
+import { ConfigError, redactedHttpUrl, type AppConfig } from '../config/index.ts';
 import type { SandboxEndpoint } from '../sandbox/client.ts';
 
 export interface PreflightOptions {

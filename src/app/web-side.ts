@@ -11,7 +11,7 @@ import type { HttpPolicy, HttpStats, Route } from '../http/index.ts';
 import type { FileSource } from '../streaming/types.ts';
 import type { Store } from '../store/index.ts';
 import type { Supervisor } from '../../actors/supervisor/index.ts';
-import type { AppConfig } from './config.ts';
+import type { AppConfig } from '../config/index.ts';
 
 export interface WebSide {
   /** The supervisor and store as the metrics see them (block fetches and store calls timed). */

@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { Sandbox, endpointOf } from '../../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../../src/sandbox/control.ts';
-import { loadConfig } from '../../src/app/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { startApp, type App } from '../../src/app/app.ts';
 import type { RecentLogs } from '../../src/bot/index.ts';
 

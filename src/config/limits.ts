@@ -1,9 +1,10 @@
-// The bot's settings from the environment (names as in the reference bot, so its users can bring their .env).
+// What the bot allows and refuses (names as in the reference bot, so its users can bring their .env).
 // Read by loadConfig, which reports every problem at once.
-import { ConfigError } from './config-error.ts';
+import { ConfigError } from './error.ts';
+import type { Check, Env } from './read.ts';
 import type { BotConfig } from '../bot/index.ts';
 
-type Env = Record<string, string | undefined>;
+export const LIMITS_VARIABLES = ['ADMINS', 'FORCE_SUB_CHANNEL', 'MAX_LINKS_PER_DAY', 'BANDWIDTH_LIMIT_GB', 'USER_BANDWIDTH_LIMIT_GB', 'MAX_FILE_SIZE_MB', 'ALLOWED_MIME_TYPES', 'BLOCKED_MIME_TYPES', 'VIDEO_FRONTEND_URL'] as const;
 
 /** The bot's settings (BotConfig in src/bot/types.ts) that come from the environment. */
 export type BotSettings = Omit<BotConfig, 'logChannel' | 'baseUrl'>;
@@ -70,7 +71,7 @@ function videoFrontendUrl(env: Env): string | null {
 }
 
 /** Reads every bot setting; `check` collects a ConfigError and returns the fallback so all problems are listed. */
-export function readBotSettings(env: Env, check: <T>(read: () => T, fallback: T) => T): BotSettings {
+export function readBotSettings(env: Env, check: Check): BotSettings {
   return {
     admins: check(() => admins(env), []),
     forceSubChannel: check(() => forceSubChannel(env), null),

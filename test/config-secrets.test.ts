@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, redactedConfig, redactedDatabaseUrl, ConfigError } from '../src/app/config.ts';
+import { loadConfig, redactedConfig, redactedDatabaseUrl, ConfigError } from '../src/config/index.ts';
 
 const T1 = '123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr';
 const T2 = '223456:BBbbCCddEEffGGhhIIjjKKllMMnnOOppQQr';

@@ -1,13 +1,14 @@
 // SHUTDOWN_GRACE_SECONDS and MEMORY_LIMIT_MB: defaults, accepted values, and bad values refused by name, by the
-// reader and by `npm start` (exit 2, listed with the configuration's own problems).
+// configuration (config.lifecycle) and by `npm start` (exit 2, listed with the configuration's other problems).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readLifecycleSettings } from '../src/app/lifecycle-settings.ts';
-import { ConfigError } from '../src/app/config-error.ts';
+import { loadConfig, ConfigError } from '../src/config/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const base = { BOT_TOKEN: '123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr', API_ID: '12345', API_HASH: '0123456789abcdef0123456789abcdef', LOG_CHANNEL: '-1001234567890' };
+const readLifecycleSettings = (env: Record<string, string>) => loadConfig({ ...base, ...env }).lifecycle;
 
 test('defaults: 30 s of grace, no memory limit', () => {
   assert.deepEqual(readLifecycleSettings({}), { shutdownGraceMs: 30_000, memoryLimitBytes: null });

@@ -1,7 +1,7 @@
 // The bot's environment variables: defaults as in the reference bot, every bad value named with its fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, ConfigError } from '../src/app/config.ts';
+import { loadConfig, ConfigError } from '../src/config/index.ts';
 
 const base = { BOT_TOKEN: '123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr', API_ID: '12345', API_HASH: '0123456789abcdef0123456789abcdef', LOG_CHANNEL: '-1001234567890' };
 const GiB = 1024 ** 3;

@@ -1,7 +1,7 @@
 // The web side's environment variables: defaults, values as operators write them, bad values named, the token masked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, redactedConfig, ConfigError } from '../src/app/config.ts';
+import { loadConfig, redactedConfig, ConfigError } from '../src/config/index.ts';
 import { ipAllowed } from '../src/security/index.ts';
 
 const base = { BOT_TOKEN: '123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr', API_ID: '12345', API_HASH: '0123456789abcdef0123456789abcdef', LOG_CHANNEL: '-1001234567890' };

@@ -1,9 +1,10 @@
 // What the web side allows (links, API, security) from the environment; read by loadConfig, which reports every
 // problem at once. API_TOKEN is a secret: it is never quoted in an error and masked in the logged configuration.
 import { parseCidrList, parseOrigins, type CidrList } from '../security/index.ts';
-import { ConfigError } from './config-error.ts';
+import { ConfigError } from './error.ts';
+import type { Check, Env } from './read.ts';
 
-type Env = Record<string, string | undefined>;
+export const LINKS_VARIABLES = ['LINK_EXPIRY_SECONDS', 'API_TOKEN', 'API_ALLOWED_IPS', 'TRUSTED_PROXIES', 'CORS_ALLOWED_ORIGINS', 'RATE_LIMIT_PER_MINUTE', 'MAX_STREAMS_PER_USER', 'MAX_STREAMS_PER_LINK'] as const;
 
 export interface WebSettings {
   /** LINK_EXPIRY_SECONDS: a new link works this long; 0 = never expires. */
@@ -59,7 +60,7 @@ function origins(env: Env): string[] {
   }
 }
 
-export function readWebSettings(env: Env, check: <T>(read: () => T, fallback: T) => T): WebSettings {
+export function readWebSettings(env: Env, check: Check): WebSettings {
   return {
     linkExpirySeconds: check(() => count(env, 'LINK_EXPIRY_SECONDS', 86400, 10 * 365 * 86400), 86400),
     apiToken: check(() => apiToken(env), null),
