@@ -5,6 +5,7 @@
 // `seconds` (FLOOD_WAIT), `dcId`.
 
 import type { SessionMetricsReport } from './session-metrics.ts';
+import type { LogEvent } from '../../src/log/worker.ts';
 
 /** Where a file's bytes live, as seen by one bot (file references are per bot). */
 export interface FileLocation {
@@ -169,10 +170,12 @@ export type BotUpdate =
  * - 'updates-state': the update sequence moved (posted at most every few seconds); keep it for the next start.
  * - 'link': the connection to a DC (the home DC or a download DC) was lost ('down') or is back ('up'). Posted on
  *   every change only; while a DC is down, calls needing it fail at once with DC_UNREACHABLE.
+ * - 'log': one log record of the worker (src/log/worker.ts); the supervisor writes it tagged with the session index.
  */
 export type SessionEvent =
   | { type: 'session'; session: string }
   | { type: 'update'; update: BotUpdate }
   | { type: 'link'; state: 'down' | 'up'; dcId: number }
   | { type: 'updates-state'; state: UpdatesState }
+  | LogEvent
   | SessionMetricsReport;

@@ -17,6 +17,7 @@ import { UpdateFeed } from './update-feed.ts';
 import { SessionMeter } from './session-metrics.ts';
 import { AuthRevoked, LinkDown, SenderBroken, isAuthRevoked, rpcCodeOf, toActorError } from './gramjs-errors.ts';
 import type { BlockRequest, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
+import { createWorkerLogger } from '../../src/log/worker.ts';
 
 const require = createRequire(import.meta.url);
 const { TelegramClient, Api, errors } = require('telegram') as typeof import('telegram');
@@ -26,6 +27,12 @@ const { Logger, LogLevel } = require('telegram/extensions/Logger') as typeof imp
 installFastCrypto();
 
 const { session: spec } = sessionWorkerData<TelegramSessionSpec>();
+const log = createWorkerLogger((event) => postSessionEvent(event));
+class GramjsLogger extends Logger {
+  override log(_level: unknown, message: string): void {
+    log.error({ from: 'gramjs' }, message);
+  }
+}
 const calls = new SessionCalls();
 const peers = new Peers(calls);
 const files = new FileCache(calls, peers);
@@ -35,7 +42,7 @@ const feed = spec.receiveUpdates ? new UpdateFeed({
   state: spec.updatesState,
   emit: (update) => post({ type: 'update', update }),
   saveState: (state) => post({ type: 'updates-state', state }),
-  onError: (err, what) => console.error(`${what} failed:`, (err as Error)?.message ?? err),
+  onError: (err, what) => log.error({ err }, `${what} failed`),
 }) : undefined;
 let session: PersistentSession | undefined;
 let savedSession = spec.session ?? '';
@@ -77,8 +84,8 @@ async function connectClient(saved: string | undefined): Promise<{ restored: boo
     connection,
     floodSleepThreshold: 0,
     autoReconnect: true,
-    // gramjs logs to stdout by itself; only its errors are worth a line.
-    baseLogger: new Logger(LogLevel.ERROR),
+    // Only gramjs's errors are worth a line; they go through the session's logger rather than its console.log.
+    baseLogger: new GramjsLogger(LogLevel.ERROR),
   });
   const link = new LinkHealth(client, {
     onChange: ({ dcId, state }) => {

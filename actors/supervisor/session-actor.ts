@@ -10,6 +10,7 @@ import type { BotApi, SessionApi, SessionState } from '../session/protocol.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { SessionWorkerData } from '../session/worker-side.ts';
 import { errorSummary, type SessionSnapshot } from './snapshot.ts';
+import { isLogEvent, writeWorkerLog } from '../../src/log/from-worker.ts';
 
 export { errorSummary, type SessionSnapshot } from './snapshot.ts';
 
@@ -139,6 +140,7 @@ export class SessionActor {
 
     port1.on('message', (event: unknown) => {
       if (generation !== this.#generation) return;
+      if (isLogEvent(event)) return writeWorkerLog(this.#opts.logger, this.index, event);
       this.#onLink(event);
       this.#hooks.onEvent(this, event);
     });
