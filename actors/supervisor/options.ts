@@ -2,16 +2,12 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import type { RestartOptions } from './restart-budget.ts';
+import { createLogger } from '../../src/log/create.ts';
+import type { LogMethods } from '../../src/log/types.ts';
 
 /** The pino methods the supervisor uses; any pino logger (or child) fits. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type Logger = LogMethods;
 
 export interface SupervisorOptions<Spec = unknown> {
   /** Path or file: URL of the session worker's .ts entry (the real gramjs worker, or a test fake). */
@@ -104,7 +100,7 @@ export function resolveOptions<Spec>(opts: SupervisorOptions<Spec>): ResolvedOpt
   const retry = { baseMs: positiveInt('options.retry.baseMs', rt.baseMs, 200), maxMs: positiveInt('options.retry.maxMs', rt.maxMs, 5_000) };
   if (retry.maxMs < retry.baseMs) throw invalid('range', 'options.retry.maxMs must be >= options.retry.baseMs');
   if (restart.maxMs < restart.baseMs) throw invalid('range', 'options.restart.maxMs must be >= options.restart.baseMs');
-  const logger = opts.logger ?? pino({ name: 'supervisor' });
+  const logger = opts.logger ?? createLogger().child({ name: 'supervisor' });
   for (const method of ['debug', 'info', 'warn', 'error'] as const) {
     if (typeof logger[method] !== 'function') throw invalid('type', `options.logger.${method} must be a function`);
   }

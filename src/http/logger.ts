@@ -1,14 +1,9 @@
-// The slice of pino the HTTP server uses; any pino Logger fits, and tests can pass a recorder.
-import pino from 'pino';
+// The slice of pino the HTTP server uses (src/log/types.ts); any pino Logger fits, and tests can pass a recorder.
+import { createLogger } from '../log/create.ts';
+import type { Logger } from '../log/types.ts';
 
-export interface HttpLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  child(bindings: Record<string, unknown>): HttpLogger;
-}
+export type HttpLogger = Logger;
 
 export function defaultLogger(): HttpLogger {
-  return pino({ name: 'streambot-http' });
+  return createLogger().child({ name: 'streambot-http' });
 }

@@ -1,5 +1,4 @@
 // The logger methods the metrics use; any pino logger (or child) fits.
-export interface MetricsLogger {
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { LogMethods } from '../log/types.ts';
+
+export type MetricsLogger = Pick<LogMethods, 'warn' | 'error'>;
