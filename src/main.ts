@@ -1,12 +1,12 @@
 // `npm start`: StreamBot from environment variables (see README.md). A bad configuration stops it with exit code 2
 // and a list of every problem, each naming its variable and the fix. SIGTERM or SIGINT drains and exits 0; a fatal
 // error cleans up and exits 1 (src/app/process-signals.ts).
-import pino from 'pino';
 import { loadConfig, redactedConfig, ConfigError } from './config/index.ts';
 import { preflight } from './app/preflight.ts';
 import { startApp } from './app/app.ts';
 import { RecentLogs } from './bot/index.ts';
 import { handleProcessLifecycle } from './app/process-signals.ts';
+import { createLogger } from './log/index.ts';
 
 function refuseToStart(err: unknown): never {
   if (!(err instanceof ConfigError)) throw err;
@@ -23,8 +23,7 @@ try {
 const { lifecycle } = config;
 // Recent lines are kept in memory as well, for the admins' /logs command.
 const logs = new RecentLogs();
-const level = config.logLevel as pino.Level;
-const logger = pino({ level }, pino.multistream([{ stream: process.stdout, level }, { stream: logs, level }]));
+const logger = createLogger({ level: config.logLevel, recent: logs });
 let checked;
 try {
   checked = await preflight(config);

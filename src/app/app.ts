@@ -1,6 +1,7 @@
 // Assembles StreamBot: store, session actors under the supervisor, and the HTTP range server.
 import { fileURLToPath } from 'node:url';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../log/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createSupervisor, type Supervisor } from '../../actors/supervisor/index.ts';
 import { createHttpServer, type HttpServer } from '../http/index.ts';
@@ -70,7 +71,7 @@ export interface StartOptions {
 
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<App> {
   const logs = opts.recentLogs ?? new RecentLogs();
-  const logger = opts.logger ?? pino({ level: config.logLevel }, pino.multistream([{ stream: process.stdout, level: config.logLevel as pino.Level }, { stream: logs, level: config.logLevel as pino.Level }]));
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, recent: logs });
   const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, flushIntervalMs: config.usageFlushMs, now: opts.now, logger: logger.child({ component: 'store' }), sweepIntervalMs: 0 });
   // The sweep runs as a cleanup job (instead of the store's own timer) so its last run shows in /api/stats.
   const jobs = createCleanupScheduler({ logger: logger.child({ component: 'jobs' }) });
