@@ -6,6 +6,11 @@
 //   SHUTDOWN_GRACE_SECONDS  how long StreamBot takes to shut down gracefully; pm2 waits this plus a margin; default 30
 //   LOG_DIR                 where pm2 writes StreamBot's stdout and stderr; default ./logs
 const path = require('node:path');
+const fs = require('node:fs');
+
+// pm2's own settings may sit in the same .env as StreamBot's (which StreamBot reads itself); the environment wins.
+const envFile = path.resolve(__dirname, process.env.ENV_FILE || '.env');
+if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
 
 function seconds(name, fallback) {
   const raw = process.env[name];
