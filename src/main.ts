@@ -23,7 +23,7 @@ try {
 const { lifecycle } = config;
 // Recent lines are kept in memory as well, for the admins' /logs command.
 const logs = new RecentLogs();
-const logger = createLogger({ level: config.logLevel, recent: logs });
+const logger = createLogger({ level: config.logLevel, pretty: config.logPretty ?? undefined, recent: logs });
 let checked;
 try {
   checked = await preflight(config);

@@ -71,7 +71,7 @@ export interface StartOptions {
 
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<App> {
   const logs = opts.recentLogs ?? new RecentLogs();
-  const logger = opts.logger ?? createLogger({ level: config.logLevel, recent: logs });
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, pretty: config.logPretty ?? undefined, recent: logs });
   const store = await openStore({ databaseUrl: config.databaseUrl, databaseName: config.databaseName, dataDir: config.dataDir, flushIntervalMs: config.usageFlushMs, now: opts.now, logger: logger.child({ component: 'store' }), sweepIntervalMs: 0 });
   // The sweep runs as a cleanup job (instead of the store's own timer) so its last run shows in /api/stats.
   const jobs = createCleanupScheduler({ logger: logger.child({ component: 'jobs' }) });

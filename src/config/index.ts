@@ -22,6 +22,8 @@ export type { LifecycleSettings } from './lifecycle.ts';
 
 export interface AppConfig extends TelegramSettings, HttpSettings, StreamingSettings, StoreSettings {
   logLevel: LogLevel;
+  /** LOG_PRETTY: pretty lines (true), JSON (false), or pretty at a terminal only (null). */
+  logPretty: boolean | null;
   /** What the bot allows and refuses (limits.ts). */
   bot: BotSettings;
   /** Links, API and security (links.ts). */
