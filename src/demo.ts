@@ -3,7 +3,6 @@
 // stream link byte for byte against the file, and prints the bot's reply with links that play in a browser.
 // `--check` exits after the check instead of serving.
 import { relative } from 'node:path';
-import pino from 'pino';
 import { controlClient } from './sandbox/control-client.ts';
 import type { BotMessageView } from './sandbox/control.ts';
 import { loadConfig, ConfigError, type AppConfig } from './config/index.ts';
@@ -14,10 +13,11 @@ import { startSandboxProcess, type SandboxProcess } from './demo/sandbox-process
 import { formatReply, replyLinks, type ReplyLinks } from './demo/reply.ts';
 import { checkStreamRange } from './demo/range-check.ts';
 import { talkToTheBot } from './demo/talk.ts';
+import { createLogger } from './log/index.ts';
 
 const REPLY_TIMEOUT_MS = 60_000;
 const checkOnly = process.argv.includes('--check');
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 let sandbox: SandboxProcess | undefined;
 let starting: Promise<App> | undefined;

@@ -30,7 +30,7 @@ try {
 } catch (err) {
   refuseToStart(err);
 }
-logger.info({ config: redactedConfig(config), lifecycle }, 'starting');
+logger.info({ config: redactedConfig(config) }, 'starting');
 let app;
 try {
   app = await startApp(config, { logger, recentLogs: logs, sandbox: checked.sandbox, memoryLimitBytes: lifecycle.memoryLimitBytes });
@@ -39,4 +39,6 @@ try {
   logger.fatal({ err }, 'StreamBot could not start');
   process.exit(1);
 }
+// Repeats held back for a count are written before the process goes, whatever ends it.
+process.on('exit', () => logger.flushRepeats());
 handleProcessLifecycle({ shutdown: (graceMs) => app.shutdown({ graceMs }), graceMs: lifecycle.shutdownGraceMs, logger });

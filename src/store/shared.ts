@@ -1,6 +1,7 @@
 // Small pieces both backends share: window arithmetic, user-id iteration, the default logger.
 
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../log/index.ts';
 import type { WindowHit } from './types.ts';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 2000;
@@ -34,7 +35,7 @@ export async function* iterateUserIds(
   }
 }
 
-export const defaultLogger = (): Logger => pino({ name: 'streambot-store' });
+export const defaultLogger = (): Logger => createLogger().child({ component: 'store' });
 
 /** Runs fn on a repeating unref'd timer; returns a stop function. */
 export function every(ms: number, fn: () => void): () => void {
