@@ -1,71 +1,20 @@
 // One GET or HEAD of a stored file, from stat to the last byte: the reply is planned in reply-plan.ts, then pumped
-// here. Lifecycle: the abort handler is registered before
-// the first await; after an abort nothing touches `res`; every BlockStream opened is closed exactly once; the
-// response is accounted for exactly once (finish). Headers must leave within headersTimeoutMs or the client gets an
+// here. Lifecycle: the abort handler is registered before the first await; after an abort nothing touches `res`;
+// every BlockStream opened is closed exactly once; the response is accounted for exactly once (finish). Headers must leave within headersTimeoutMs or the client gets an
 // honest 503; allowMore is asked at every block boundary whether the body may go on.
 import { createHash } from 'node:crypto';
-import { isRefusal, type BlockStream, type FileInfo, type FileSource } from '../streaming/types.ts';
-import { BodyWriter, type WriteCounters } from './body-writer.ts';
-import type { DispositionType } from './content-disposition.ts';
+import { isRefusal, type BlockStream, type FileInfo } from '../streaming/types.ts';
+import { BodyWriter } from './body-writer.ts';
+import type { FileRequest, FileResponseContext, ResponseOutcome, ResponseResult } from './file-response-types.ts';
 import { hasResponseSubscribers, nextResponseId, publishResponseEvent } from './diagnostics.ts';
 import { HttpError, sourceFailed, sourceLength } from './errors.ts';
 import { responseEnded, responseInFlight } from './front-hook.ts';
 import type { HttpLogger } from './logger.ts';
-import { planReply, type PlanRequest, type Segment } from './reply-plan.ts';
+import { planReply, type Segment } from './reply-plan.ts';
 import { sendComplete, sendHead, sendNotModified, sendPage, sendText, writeHead, type HeaderList, type Status } from './replies.ts';
 import type { HttpResponse } from './uws.ts';
 
-export interface FileRequest extends PlanRequest {
-  /** URL-decoded id. */
-  id: string;
-  head: boolean;
-  /** The client address, for limits counted per viewer. */
-  ip?: string;
-}
-
-export interface FileResponseContext {
-  source: FileSource;
-  idleTimeoutMs: number;
-  /** Headers not out after this long (the source has produced nothing yet) → 503 with Retry-After. */
-  headersTimeoutMs: number;
-  /** Seconds for Retry-After on a stall. */
-  retryAfterS: number;
-  maxRanges: number;
-  /** Asked before each block is requested from the source; false stops the response. */
-  allowMore?: (info: FileInfo, bytesSoFar: number) => boolean;
-  /** Headers every answer of this response carries besides its own (security headers from the policy). */
-  extraHeaders?: HeaderList;
-  counters: WriteCounters;
-  logger: HttpLogger;
-  onStart(response: FileResponse): void;
-  onFinish(response: FileResponse): void;
-}
-
-/**
- * How a file response ended. 'complete': the whole answer went out (a body, or a 304/404/416/HEAD).
- * 'aborted': the client went away, stopped reading, or the server closed. 'failed': the source failed (502, or the
- * connection cut mid-body) or stalled (503). 'stopped': allowMore said no (429, or the connection cut mid-body).
- */
-export type ResponseResult = 'complete' | 'aborted' | 'failed' | 'stopped';
-
-export interface ResponseOutcome {
-  id: string;
-  /** null when the id was unknown (or the lookup failed). */
-  info: FileInfo | null;
-  disposition: DispositionType;
-  head: boolean;
-  /** The status answered: 200 or 206 for a body, 304, 404, 416 or a refusal's; 0 when no answer was decided (502 and
-   *  503 after a source failure, 429 from allowMore, or a client gone first). */
-  status: number;
-  /** Offset of the first byte the body was to carry (null for no body): 0 marks a download or play from the start. */
-  firstByte: number | null;
-  bytesSent: number;
-  aborted: boolean;
-  result: ResponseResult;
-  /** Why a 'failed' response failed: the source rejected or broke its contract, or produced nothing in time. */
-  failure: 'source' | 'stalled' | null;
-}
-
+export type { FileRequest, FileResponseContext, ResponseOutcome, ResponseResult } from './file-response-types.ts';
 
 const ABORTED = Symbol('aborted');
 const STALL_TEXT = 'the file is slow to start, retry shortly';
