@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { startApp, type App } from '../src/app/app.ts';
 import { get } from './support/http-fetch.ts';
 import { linksOf } from './support/bot-chat.ts';
+import { pollFor } from './support/poll.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streambot-restart-'));
 const sandbox = await new Sandbox().start();
@@ -27,21 +28,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitUntil<T>(read: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = read();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 test('a file sent while StreamBot was down gets its links after the restart, exactly once', async () => {
   const user = control.createUser({ firstName: 'Pat' });
   app = await start();
   control.userSendsText(user.id, bot.id, '/start');
-  await waitUntil(() => (control.messagesFromBot(user.id, bot.id).length ? true : undefined), 'the greeting');
+  await pollFor(() => (control.messagesFromBot(user.id, bot.id).length ? true : undefined), 'the greeting', 30_000, 25);
   const running = app;
   let saved: unknown;
   const poll = async () => { saved = await running.store.getSetting(`updates-state:${bot.id}`); };
@@ -58,7 +50,7 @@ test('a file sent while StreamBot was down gets its links after the restart, exa
   const pushedBefore = sandbox.counters.requests['updates.GetDifference'] ?? 0;
 
   app = await start();
-  const reply = await waitUntil(() => control.messagesFromBot(user.id, bot.id).slice(repliesBefore).find((m) => linksOf(m).length > 0), 'links for the missed file');
+  const reply = await pollFor(() => control.messagesFromBot(user.id, bot.id).slice(repliesBefore).find((m) => linksOf(m).length > 0), 'links for the missed file', 30_000, 25);
   assert.ok((sandbox.counters.requests['updates.GetDifference'] ?? 0) > pushedBefore, 'the missed message came through getDifference');
   const res = await get(linksOf(reply)[0]!.download!);
   assert.ok(res.body.equals(control.fileBytes(sent.documentId, 0, 300_000)));

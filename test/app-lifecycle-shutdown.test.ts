@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Sandbox } from '../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../src/sandbox/control.ts';
 import { startControlServer } from '../src/sandbox/control-http.ts';
 import { pace, type Pacer } from './support/paced-reader.ts';
 import { get } from './support/http-fetch.ts';
+import { servingPort } from './support/serving-port.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MiB = 1 << 20;
@@ -44,19 +44,7 @@ async function startStreamBot(env: Record<string, string>): Promise<Running> {
   children.add(child);
   const log: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      log.push(line);
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'StreamBot is serving' && typeof entry.port === 'number') resolve(entry.port);
-      } catch {
-        // not a log line
-      }
-    });
-    child.stderr!.on('data', (c: Buffer) => log.push(c.toString()));
-    void exited.then(({ code, signal }) => reject(new Error(`StreamBot exited before serving (code ${code}, signal ${signal}):\n${log.join('\n')}`)));
-  });
+  const port = await servingPort(child, log);
   return { child, port, log, exited };
 }
 

@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import pino from 'pino';
 import { Sandbox } from '../src/sandbox/sandbox.ts';
@@ -17,6 +16,7 @@ import { startControlServer } from '../src/sandbox/control-http.ts';
 import { openStore } from '../src/store/index.ts';
 import { MAX_BLOCK_SIZE } from '../src/streaming/block-plan.ts';
 import { pace } from './support/paced-reader.ts';
+import { servingPort } from './support/serving-port.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -32,20 +32,7 @@ const FILE_SIZE = 256 * MiB;
 function startStreamBot(env: Record<string, string>): { child: ChildProcess; port: Promise<number>; log: string[] } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
-  const port = new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      log.push(line);
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'StreamBot is serving' && typeof entry.port === 'number') resolve(entry.port);
-      } catch {
-        // not a log line
-      }
-    });
-    child.stderr!.on('data', (c: Buffer) => log.push(c.toString()));
-    child.once('exit', (code, signal) => reject(new Error(`StreamBot exited before serving (code ${code}, signal ${signal}):\n${log.join('\n')}`)));
-  });
+  const port = servingPort(child, log);
   return { child, port, log };
 }
 

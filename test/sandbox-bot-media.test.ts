@@ -7,6 +7,7 @@ import { Raw } from 'telegram/events/index.js';
 import { Sandbox } from '../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../src/sandbox/control.ts';
 import { closeClient, connectBot } from './support/sandbox-client.ts';
+import { pollFor } from './support/poll.ts';
 
 const MiB = 1 << 20;
 const sandbox = await new Sandbox().start();
@@ -28,17 +29,8 @@ after(async () => {
   await sandbox.stop();
 });
 
-async function waitFor<T>(fn: () => T | undefined, what: string, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-const messageUpdate = (id: number) => waitFor(() => updates.find((u): u is Api.UpdateNewMessage => u instanceof Api.UpdateNewMessage && u.message.id === id)?.message as Api.Message | undefined, `message ${id}`);
+const messageUpdate = (id: number) => pollFor(() => updates.find((u): u is Api.UpdateNewMessage => u instanceof Api.UpdateNewMessage && u.message.id === id)?.message as Api.Message | undefined, `message ${id}`);
 const alicePeer = () => new Api.InputPeerUser({ userId: BigInt(alice.id) as any, accessHash: 0 as any });
 const channelPeer = () => new Api.InputPeerChannel({ channelId: BigInt(logChannel.id) as any, accessHash: BigInt(logChannel.accessHash) as any });
 let randomId = 1000n;

@@ -7,6 +7,7 @@ import { Raw } from 'telegram/events/index.js';
 import { Sandbox } from '../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../src/sandbox/control.ts';
 import { closeClient, connectBot } from './support/sandbox-client.ts';
+import { pollFor } from './support/poll.ts';
 
 const MiB = 1 << 20;
 const sandbox = await new Sandbox().start();
@@ -26,15 +27,6 @@ after(async () => {
   await sandbox.stop();
 });
 
-async function waitFor<T>(fn: () => T | undefined, what: string, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const inputChannel = () => new Api.InputChannel({ channelId: BigInt(logChannel.id) as any, accessHash: BigInt(logChannel.accessHash) as any });
 
@@ -73,7 +65,7 @@ async function downloadFromChannel(messageId: number, size: number, onBlock?: (i
 test('a document sent to the bot arrives as an update, is forwarded to the log channel, and 64 MiB download byte-exact through FLOOD_WAIT, FILE_MIGRATE and FILE_REFERENCE_EXPIRED', async () => {
   const size = 64 * MiB;
   const sent = control.userSendsFile(alice.id, bot.id, { fileName: 'movie.mp4', mimeType: 'video/mp4', size, dcId: 2, video: { duration: 120, width: 1920, height: 1080 } });
-  const update = await waitFor(() => updates.find((u): u is Api.UpdateNewMessage => u instanceof Api.UpdateNewMessage), 'new message update');
+  const update = await pollFor(() => updates.find((u): u is Api.UpdateNewMessage => u instanceof Api.UpdateNewMessage), 'new message update');
   const msg = update.message as Api.Message;
   assert.equal(String((msg.peerId as Api.PeerUser).userId), alice.id);
   const doc = (msg.media as Api.MessageMediaDocument).document as Api.Document;
@@ -114,7 +106,7 @@ test('gramjs downloadMedia (its own 512 KiB parts, exported DC 2 sender) downloa
 
 test('a reply with inline buttons is read back, and a button press reaches the bot as a callback query', async () => {
   control.userSendsText(alice.id, bot.id, '/start');
-  const update = await waitFor(() => updates.find((u): u is Api.UpdateNewMessage => u instanceof Api.UpdateNewMessage && (u.message as Api.Message).message === '/start'), '/start');
+  const update = await pollFor(() => updates.find((u): u is Api.UpdateNewMessage => u instanceof Api.UpdateNewMessage && (u.message as Api.Message).message === '/start'), '/start');
   const peer = new Api.InputPeerUser({ userId: BigInt(alice.id) as any, accessHash: 0 as any });
   await client.invoke(new Api.messages.SendMessage({
     peer,
@@ -131,7 +123,7 @@ test('a reply with inline buttons is read back, and a button press reaches the b
   assert.deepEqual(reply!.buttons, [[{ text: 'Download', url: 'http://127.0.0.1/dl/1', data: undefined }, { text: 'Revoke', data: 'revoke:1', url: undefined }]]);
 
   const answered = control.pressButton(alice.id, bot.id, reply!.id, 'revoke:1');
-  const cq = await waitFor(() => updates.find((u): u is Api.UpdateBotCallbackQuery => u instanceof Api.UpdateBotCallbackQuery), 'callback query');
+  const cq = await pollFor(() => updates.find((u): u is Api.UpdateBotCallbackQuery => u instanceof Api.UpdateBotCallbackQuery), 'callback query');
   assert.equal(Buffer.from(cq.data!).toString(), 'revoke:1');
   await client.invoke(new Api.messages.SetBotCallbackAnswer({ queryId: cq.queryId, message: 'Revoked' }));
   assert.deepEqual(await answered, { message: 'Revoked', alert: false, url: undefined });
