@@ -1,5 +1,7 @@
 // Every bench scenario, in the order `npm run bench` runs them.
 import type { Scenario } from '../lib/scenario.ts';
 import { throughput } from './throughput.ts';
+import { scaling } from './scaling.ts';
+import { viewers } from './viewers.ts';
 
-export const SCENARIOS: Scenario[] = [throughput];
+export const SCENARIOS: Scenario[] = [throughput, scaling, viewers];
