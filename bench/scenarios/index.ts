@@ -3,5 +3,7 @@ import type { Scenario } from '../lib/scenario.ts';
 import { throughput } from './throughput.ts';
 import { scaling } from './scaling.ts';
 import { viewers } from './viewers.ts';
+import { seek } from './seek.ts';
+import { latency } from './latency.ts';
 
-export const SCENARIOS: Scenario[] = [throughput, scaling, viewers];
+export const SCENARIOS: Scenario[] = [throughput, scaling, viewers, seek, latency];
