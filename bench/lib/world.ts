@@ -28,7 +28,7 @@ export async function startWorld(o: { bots: number; files?: { name: string; size
   const sandbox = await startSandbox();
   const started: StreamBotProcess[] = [];
   try {
-    const bots = [];
+    const bots: { id: string; token: string }[] = [];
     for (let i = 0; i < o.bots; i++) bots.push(await sandbox.control.createBot({ username: `bench${i}_bot` }));
     const channel = await sandbox.control.createChannel({ title: 'bench', admins: bots.map((b) => b.id) });
     const addFile = async (name: string, size: number): Promise<BenchFile> => {
@@ -36,7 +36,7 @@ export async function startWorld(o: { bots: number; files?: { name: string; size
       const f = await sandbox.control.postFile(channel.id, { fileName: name, size, dcId: FILE_DC, seed });
       return { name, size, messageId: f.messageId, documentId: f.documentId, seed };
     };
-    const files = [];
+    const files: BenchFile[] = [];
     for (const f of o.files ?? []) files.push(await addFile(f.name, f.size));
     return {
       sandbox, bots, channel, files, addFile,

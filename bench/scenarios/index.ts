@@ -5,5 +5,7 @@ import { scaling } from './scaling.ts';
 import { viewers } from './viewers.ts';
 import { seek } from './seek.ts';
 import { latency } from './latency.ts';
+import { memory } from './memory.ts';
+import { cryptoFloor } from './crypto-floor.ts';
 
-export const SCENARIOS: Scenario[] = [throughput, scaling, viewers, seek, latency];
+export const SCENARIOS: Scenario[] = [throughput, scaling, viewers, seek, latency, memory, cryptoFloor];
