@@ -7,5 +7,7 @@ import { seek } from './seek.ts';
 import { latency } from './latency.ts';
 import { memory } from './memory.ts';
 import { cryptoFloor } from './crypto-floor.ts';
+import { peers } from './peers.ts';
+import { actors } from './actors.ts';
 
-export const SCENARIOS: Scenario[] = [throughput, scaling, viewers, seek, latency, memory, cryptoFloor];
+export const SCENARIOS: Scenario[] = [throughput, scaling, viewers, seek, latency, memory, cryptoFloor, peers, actors];
