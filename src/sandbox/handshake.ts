@@ -89,7 +89,8 @@ export class Handshake {
   }
 
   #resPq(req: TLObject): TLObject {
-    if (this.#exchanges.size >= MAX_OPEN_EXCHANGES) throw new HandshakeError('too many open key exchanges');
+    // An abandoned exchange makes room for a new one rather than piling up.
+    if (this.#exchanges.size >= MAX_OPEN_EXCHANGES) this.#exchanges.delete(this.#exchanges.keys().next().value!);
     // Telegram's pq is a product of two primes below 2^32, factorised by the client as proof of work.
     let p = generatePrimeSync(31, { bigint: true }) as bigint;
     let q = generatePrimeSync(31, { bigint: true }) as bigint;
