@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import { igeDecrypt, igeEncrypt, messageKeyIv, randomBytes, sha256 } from './crypto.ts';
 import { FullTransportDecoder, FullTransportEncoder, transportErrorPayload } from './transport.ts';
-import { Handshake } from './handshake.ts';
+import { Handshake, HandshakeError } from './handshake.ts';
 import { RpcError } from './errors.ts';
 import { Api, ID, int32, long, readObject, rpcErrorBytes, toBig, type TLObject } from './tl.ts';
 import type { AuthKeyRecord, DcServer } from './dc.ts';
@@ -110,8 +110,16 @@ export class Connection {
   async #onPlain(packet: Buffer): Promise<void> {
     const length = packet.readInt32LE(16);
     const request = readObject(packet.subarray(20, 20 + length));
-    this.#handshake ??= new Handshake(this.dc.sandbox.rsa);
-    const { answer, authKey } = this.#handshake.handle(request);
+    this.#handshake ??= new Handshake(this.dc.sandbox.rsa, this.dc.id);
+    let handled: ReturnType<Handshake['handle']>;
+    try {
+      handled = this.#handshake.handle(request);
+    } catch (err) {
+      if (!(err instanceof HandshakeError)) throw err;
+      this.dc.sandbox.log('auth key exchange refused', { dc: this.dc.id, reason: err.message });
+      return this.#write(transportErrorPayload(err.transportCode));
+    }
+    const { answer, authKey } = handled;
     if (authKey) {
       this.dc.registerAuthKey(authKey);
       this.dc.sandbox.counters.handshakes++;
@@ -197,7 +205,7 @@ export class Connection {
     if (!withoutUpdates && !inner.className.startsWith('upload.')) this.receivesUpdates = true;
     let result: Buffer[];
     try {
-      result = await this.dc.sandbox.dispatch(this, inner);
+      result = await this.dc.sandbox.dispatch(this, inner, msgId);
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
       this.dc.sandbox.countError(err.errorMessage);

@@ -100,3 +100,23 @@ export function messageKeyIv(authKey: Buffer, msgKey: Buffer, x: 0 | 8): { key: 
     iv: Buffer.concat([b.subarray(0, 8), a.subarray(8, 24), b.subarray(24, 32)]),
   };
 }
+
+/**
+ * MTProto 1.0 message key derivation (core.telegram.org/mtproto/description_v1#defining-aes-key-and-initialization-vector),
+ * still used for the encrypted_message of auth.bindTempAuthKey; x = 0 for client→server, 8 for server→client.
+ */
+export function messageKeyIvV1(authKey: Buffer, msgKey: Buffer, x: 0 | 8): { key: Buffer; iv: Buffer } {
+  const a = sha1(msgKey, authKey.subarray(x, x + 32));
+  const b = sha1(authKey.subarray(32 + x, 48 + x), msgKey, authKey.subarray(48 + x, 64 + x));
+  const c = sha1(authKey.subarray(64 + x, 96 + x), msgKey);
+  const d = sha1(msgKey, authKey.subarray(96 + x, 128 + x));
+  return {
+    key: Buffer.concat([a.subarray(0, 8), b.subarray(8, 20), c.subarray(4, 16)]),
+    iv: Buffer.concat([a.subarray(8, 20), b.subarray(0, 8), c.subarray(16, 20), d.subarray(0, 8)]),
+  };
+}
+
+/** auth_key_id: the 64 lower-order bits of SHA1(auth_key), as the 8 bytes that appear on the wire. */
+export function authKeyId(authKey: Buffer): Buffer {
+  return sha1(authKey).subarray(12, 20);
+}

@@ -4,15 +4,74 @@ import { Connection } from './connection.ts';
 import type { NewAuthKey } from './handshake.ts';
 import type { Sandbox } from './sandbox.ts';
 
-export interface AuthKeyRecord {
-  keyId: string;
-  keyIdBytes: Buffer;
-  key: Buffer;
-  dcId: number;
-  salt: bigint;
+/**
+ * One auth key a DC knows. A temporary key (p_q_inner_data_temp*) lives until `expiresAt`; bound to a permanent key
+ * by auth.bindTempAuthKey it acts for that key's authorization (core.telegram.org/api/pfs): a login on either is a
+ * login on both, as long as the binding lasts.
+ */
+export class AuthKeyRecord {
+  readonly keyIdBytes: Buffer;
+  readonly createdAt = Date.now();
+  #userId?: bigint;
+  /** The permanent key this temporary key is bound to. */
+  boundTo?: AuthKeyRecord;
+  /** The temporary key bound to this permanent key: one at a time, a new binding replaces it. */
+  boundTemp?: AuthKeyRecord;
+
+  constructor(
+    readonly keyId: string,
+    readonly key: Buffer,
+    readonly dcId: number,
+    public salt: bigint,
+    /** Milliseconds since the epoch when a temporary key is gone; undefined for a permanent key. */
+    public expiresAt?: number,
+  ) {
+    this.keyIdBytes = Buffer.from(keyId, 'hex');
+  }
+
+  get temporary(): boolean {
+    return this.expiresAt !== undefined;
+  }
+
+  expired(now = Date.now()): boolean {
+    return this.expiresAt !== undefined && now >= this.expiresAt;
+  }
+
   /** Account authorized on this key (bot login or imported authorization), per DC as on Telegram. */
-  userId?: bigint;
-  createdAt: number;
+  get userId(): bigint | undefined {
+    return this.boundTo ? this.boundTo.userId : this.#userId;
+  }
+
+  set userId(id: bigint | undefined) {
+    if (this.boundTo) this.boundTo.userId = id;
+    else this.#userId = id;
+  }
+
+  /** Binds this temporary key to `perm`, replacing the temporary key `perm` had. */
+  bindTo(perm: AuthKeyRecord): void {
+    if (perm.boundTemp && perm.boundTemp !== this) perm.boundTemp.boundTo = undefined;
+    perm.boundTemp = this;
+    this.boundTo = perm;
+  }
+
+  unbind(): void {
+    if (this.boundTo?.boundTemp === this) this.boundTo.boundTemp = undefined;
+    this.boundTo = undefined;
+  }
+}
+
+/**
+ * A DC's auth keys by hex auth_key_id. A temporary key past its expiry is forgotten when looked up, so a message
+ * under it meets the unknown-key answer (-404), as Telegram keeps temporary keys only in RAM and only that long.
+ */
+export class AuthKeyTable extends Map<string, AuthKeyRecord> {
+  override get(keyId: string): AuthKeyRecord | undefined {
+    const record = super.get(keyId);
+    if (!record?.expired()) return record;
+    record.unbind();
+    this.delete(keyId);
+    return undefined;
+  }
 }
 
 export interface DcState {
@@ -27,7 +86,7 @@ export interface DcState {
 }
 
 export class DcServer {
-  readonly authKeys = new Map<string, AuthKeyRecord>();
+  readonly authKeys = new AuthKeyTable();
   readonly connections = new Set<Connection>();
   readonly #server: Server;
   port = 0;
@@ -142,7 +201,10 @@ export class DcServer {
   }
 
   registerAuthKey(k: NewAuthKey): AuthKeyRecord {
-    const record: AuthKeyRecord = { keyId: k.keyId, keyIdBytes: Buffer.from(k.keyId, 'hex'), key: k.key, dcId: this.id, salt: k.salt, createdAt: Date.now() };
+    const expiresAt = k.expiresIn === undefined ? undefined : Date.now() + k.expiresIn * 1000;
+    const record = new AuthKeyRecord(k.keyId, k.key, this.id, k.salt, expiresAt);
+    // Looking a key up forgets it once expired: a pass here keeps expired temporary keys from piling up.
+    for (const keyId of this.authKeys.keys()) this.authKeys.get(keyId);
     this.authKeys.set(k.keyId, record);
     return record;
   }

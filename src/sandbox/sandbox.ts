@@ -130,7 +130,7 @@ export class Sandbox {
 
   // ── dispatch ─────────────────────────────────────────────────────────
   /** Runs a request; the serialized answer comes in parts (see Connection#send). */
-  async dispatch(conn: Connection, request: TLObject): Promise<Buffer[]> {
+  async dispatch(conn: Connection, request: TLObject, msgId = 0n): Promise<Buffer[]> {
     const name: string = request.className;
     this.counters.requests[name] = (this.counters.requests[name] ?? 0) + 1;
     const handler = METHODS[name];
@@ -138,7 +138,7 @@ export class Sandbox {
       this.log('method not supported', { method: name });
       throw badRequest('METHOD_NOT_SUPPORTED');
     }
-    const result = await handler(new CallContext(this, conn.dc, conn, conn.key!), request);
+    const result = await handler(new CallContext(this, conn.dc, conn, conn.key!, msgId), request);
     if (Buffer.isBuffer(result)) return [result];
     if (typeof result === 'boolean') return [boolBytes(result)];
     if (Array.isArray(result)) return result.every((r) => Buffer.isBuffer(r)) ? (result as Buffer[]) : [vectorBytes(result.map((o) => (o as TLObject).getBytes()))];

@@ -1,8 +1,10 @@
-// Bot login and cross-DC authorization transfer (core.telegram.org/api/bots, /api/datacenter).
+// Bot login, cross-DC authorization transfer and temporary key binding (core.telegram.org/api/bots, /api/datacenter,
+// /api/pfs).
 import { randomBytes } from 'node:crypto';
 import { badRequest, seeOther } from '../errors.ts';
 import { Api, fromBig, toBig } from '../tl.ts';
 import { userTl } from '../render.ts';
+import { bindTempAuthKey } from './bind-temp-auth-key.ts';
 import type { Handler } from './context.ts';
 
 const api = Api as any;
@@ -36,6 +38,7 @@ export const authMethods: Record<string, Handler> = {
     ctx.key.userId = exported.userId;
     return new api.auth.Authorization({ user: userTl(ctx.world.account(exported.userId), exported.userId) });
   },
+  'auth.BindTempAuthKey': bindTempAuthKey,
   'auth.LogOut': (ctx) => {
     ctx.me();
     ctx.key.userId = undefined;

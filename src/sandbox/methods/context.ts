@@ -13,7 +13,8 @@ export type MethodResult = Buffer | Buffer[] | TLObject | TLObject[] | boolean;
 export type Handler = (ctx: CallContext, req: TLObject) => MethodResult | Promise<MethodResult>;
 
 export class CallContext {
-  constructor(readonly sandbox: Sandbox, readonly dc: DcServer, readonly conn: Connection, readonly key: AuthKeyRecord) {}
+  /** `msgId`: the message that carried the request (auth.bindTempAuthKey's encrypted_message must repeat it). */
+  constructor(readonly sandbox: Sandbox, readonly dc: DcServer, readonly conn: Connection, readonly key: AuthKeyRecord, readonly msgId = 0n) {}
 
   get world(): World {
     return this.sandbox.world;
