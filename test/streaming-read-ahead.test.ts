@@ -186,3 +186,39 @@ test('slow start: a new stream fetches initialWindow blocks, one more per block 
   assert.deepEqual(requested, [1 + 3, 2 + 4, 3 + 5, 4 + 5, 5 + 5]);
   stream.close();
 });
+
+test('with aheadSeconds the window follows the consumer: a slow reader keeps one block ahead, a fast one the whole window', async () => {
+  const bs = 65536;
+  const f = new HeldFetcher(256 * bs);
+  let clock = 0;
+  const stream = openReadAhead(f.fetch, { chatId: 'c', messageId: 8, size: f.size }, 0, f.size - 1, { window: 8, initialWindow: 8, blockSize: bs, aheadSeconds: 4, now: () => clock });
+  assert.equal(f.calls.length, 8, 'no pace measured yet: the whole window');
+  const take = async (ms: number) => {
+    clock += ms;
+    for (const c of f.pending()) c.resolve();
+    await tick();
+    assert.ok(await stream.next());
+  };
+  // A client draining 64 KiB every 10 s (~6.5 kB/s): 4 s of that is well under a block.
+  for (let i = 0; i < 12; i++) await take(10_000);
+  const slowAhead = f.calls.length - 12;
+  assert.ok(slowAhead <= 1 + 1, `a slow reader keeps about one block ahead (${slowAhead} beyond what it took)`);
+  const before = f.calls.length;
+  // Not draining: nothing more is fetched, however long it waits.
+  clock += 60_000;
+  for (const c of f.pending()) c.resolve();
+  await tick();
+  assert.equal(f.calls.length, before, 'a stream whose client does not drain fetches nothing more');
+  // The client speeds up (64 KiB per ms): the window opens up to its bound.
+  for (let i = 0; i < 12; i++) await take(1);
+  const taken = 24;
+  assert.equal(f.calls.length - taken, 8, 'a fast reader gets the whole window');
+  stream.close();
+  await tick();
+  assertIdle();
+});
+
+test('aheadSeconds must be a number of at least 0', () => {
+  const { fetch } = instantFetcher(100);
+  assert.throws(() => openReadAhead(fetch, { chatId: 'c', messageId: 1, size: 100 }, 0, 99, { aheadSeconds: -1 }), { code: 'SB_ERR_INVALID_OPTION' });
+});

@@ -5,7 +5,7 @@ import { createLogger } from '../log/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createSupervisor, type Supervisor } from '../../actors/supervisor/index.ts';
 import { createHttpServer, type HttpServer } from '../http/index.ts';
-import { LogChannelSource } from './file-source.ts';
+import { LogChannelSource, readAheadFor } from './file-source.ts';
 import { startUsageAccounting } from './usage-accounting.ts';
 import { checkLogChannel } from './log-channel-check.ts';
 import { configureReadAhead } from '../streaming/index.ts';
@@ -112,7 +112,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     await store.close();
     throw err;
   }
-  configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes });
+  configureReadAhead({ maxInFlightBytes: config.readAheadMaxBytes, cacheBytes: config.blockCacheBytes });
   const memory = opts.memoryLimitBytes ? startMemoryWatch({ limitBytes: opts.memoryLimitBytes, normalBudgetBytes: config.readAheadMaxBytes, logger: logger.child({ component: 'memory' }) }) : undefined;
   // PORT=0 picks a free port now: links handed out (bot, API, watch page) must name the port the server gets.
   const port = config.port === 0 ? await freePort(config.host) : config.port;
@@ -120,7 +120,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   let http: HttpServer | undefined;
   const web = createWebSide({ config, baseUrl, store, supervisor, http: () => http!.stats(), jobs: () => jobs.report(), logger: logger.child({ component: 'web' }), now: opts.now });
   const quota = createBandwidthQuota({ store, globalLimitBytes: config.bot.bandwidthLimitBytes, userLimitBytes: config.bot.userBandwidthLimitBytes, now: opts.now });
-  const source = new LogChannelSource({ supervisor: web.supervisor, store: web.store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, admit: quotaAdmission(quota, opts.now), viewers: web.viewers, readAhead: { window: config.readAheadBlocks, initialWindow: Math.min(2, config.readAheadBlocks) } });
+  const source = new LogChannelSource({ supervisor: web.supervisor, store: web.store, logChannel: config.logChannel, allowMessageIds: config.allowMessageIds, admit: quotaAdmission(quota, opts.now), viewers: web.viewers, readAhead: readAheadFor(config) });
   // Bytes are charged as they leave, block by block, so usage moves during a long stream and a crash loses at most
   // one flush interval of it.
   const stopUsage = startUsageAccounting({ store, source, logger: logger.child({ component: 'usage' }) });

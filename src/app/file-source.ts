@@ -6,6 +6,7 @@ import type { ViewerCaps } from '../security/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Supervisor } from '../../actors/supervisor/index.ts';
 import type { FileMeta } from '../../actors/session/protocol.ts';
+import type { AppConfig } from '../config/index.ts';
 
 export interface LogChannelSourceOptions {
   supervisor: Supervisor;
@@ -98,4 +99,14 @@ export class LogChannelSource implements FileSource {
     const { supervisor, logChannel, readAhead } = this.#opts;
     return openReadAhead((req, signal, hints) => supervisor.fetchBlock(req, signal, hints), { chatId: logChannel, messageId, size: info.size }, start, endInclusive, readAhead);
   }
+}
+
+/**
+ * One stream's read-ahead: a window of READ_AHEAD_BLOCKS, or twice the sessions when there are more (one stream
+ * over k sessions capped at c reaches k·c only with about 2k blocks in flight), a slow start of two blocks, and
+ * READ_AHEAD_SECONDS of the client's pace.
+ */
+export function readAheadFor(config: AppConfig): ReadAheadOptions {
+  const window = Math.min(64, Math.max(config.readAheadBlocks, 2 * config.botTokens.length));
+  return { window, initialWindow: Math.min(2, window), aheadSeconds: config.readAheadSeconds };
 }

@@ -5,7 +5,8 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Supervisor } from '../../actors/supervisor/index.ts';
 import type { HttpPolicy, HttpStats, Route } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
-import { readAheadStats } from '../streaming/index.ts';
+import { readAheadStats, sharedBlockCache, type BlockCacheStats } from '../streaming/index.ts';
+import { blockCacheMetrics } from './block-cache.ts';
 import type { FileSource } from '../streaming/types.ts';
 import { timedSupervisor } from './block-timing.ts';
 import { httpMetrics } from './http-metrics.ts';
@@ -25,6 +26,8 @@ export interface MetricsOptions {
   http: () => HttpStats;
   /** Block bytes requested and not yet handed to a stream; default: the process-wide read-ahead budget's. */
   readAheadInFlight?: () => number;
+  /** Default: the process-wide block cache's. */
+  blockCacheStats?: () => BlockCacheStats;
   /** Count only this server's file responses (the response channel is process-wide); default: every server's. */
   source?: FileSource;
   logger: MetricsLogger;
@@ -59,12 +62,13 @@ export function createMetrics(o: MetricsOptions): Metrics {
   const inFlight = o.readAheadInFlight ?? (() => readAheadStats().budget.usedBytes);
   new Gauge({
     name: 'streambot_read_ahead_in_flight_bytes',
-    help: 'Block bytes requested for streams and not yet handed to them (the read-ahead budget in use).',
+    help: 'Block bytes held for streams: in flight, waiting for their consumer, or kept in the block cache (the read-ahead budget in use).',
     registers: [registry],
     collect() {
       this.set(inFlight());
     },
   });
+  blockCacheMetrics({ registry, stats: o.blockCacheStats ?? (() => sharedBlockCache().stats()) });
   const http = httpMetrics({ registry, http: o.http, source: o.source, logger: o.logger });
   const sessions = sessionMetrics({ registry, supervisor: o.supervisor, logger: o.logger });
   const store = storeMetrics({ registry, store: o.store, logger: o.logger });

@@ -1,5 +1,7 @@
 // Public surface of the streaming layer.
-export { openReadAhead, configureReadAhead, readAheadStats } from './read-ahead.ts';
+export { openReadAhead, configureReadAhead, readAheadStats, sharedBlockCache } from './read-ahead.ts';
+export { BlockCache } from './block-cache.ts';
+export type { BlockCacheStats, BlockLease } from './block-cache.ts';
 export type { BlockFetcher, StreamFile, ReadAheadOptions, ReadAheadStats } from './read-ahead.ts';
 export { ByteBudget } from './byte-budget.ts';
 export type { ByteBudgetStats } from './byte-budget.ts';

@@ -1,24 +1,16 @@
 // A BlockStream over a block fetcher: up to `window` blocks in flight ahead of the consumer, handed out in order
-// and trimmed to the range, as Uint8Array views on the fetched ArrayBuffers (no copy). Nothing beyond the window
-// is requested until the consumer pulls again, and close() aborts whatever is still out.
+// and trimmed to the range, as Uint8Array views on the fetched ArrayBuffers (no copy). Blocks come through a
+// BlockCache, so streams of the same file share them. With `aheadSeconds` the window follows the consumer: about
+// that many seconds of its measured pace, at least one block. Nothing beyond the window is requested until the
+// consumer pulls again, and close() gives back whatever is still out.
 import { planBlocks, blockAt, type BlockPlan } from './block-plan.ts';
 import { ByteBudget } from './byte-budget.ts';
+import { BlockCache, blockCacheFetches, type BlockFetcher, type BlockLease, type FetchHints } from './block-cache.ts';
 import { StreamingError } from './errors.ts';
 import type { BlockStream } from './types.ts';
 import type { BlockRequest } from '../../actors/session/protocol.ts';
 
-/** How soon a block is needed: 0 the first block of a stream, 1 the block its consumer needs next, 2 read-ahead. */
-export type FetchPriority = 0 | 1 | 2;
-
-/** How a fetch competes with other streams' fetches (see the supervisor's JobHints and fair-queue.ts). */
-export interface FetchHints {
-  /** One object per stream: the scheduler shares sessions fairly between owners. */
-  owner: object;
-  /** Read at every scheduling decision: a read-ahead block becomes 1 when the consumer catches up with it. */
-  priority: () => FetchPriority;
-}
-
-export type BlockFetcher = (req: BlockRequest, signal: AbortSignal, hints: FetchHints) => Promise<ArrayBuffer>;
+export type { BlockFetcher, FetchHints, FetchPriority } from './block-cache.ts';
 
 export interface StreamFile {
   chatId: string;
@@ -40,6 +32,18 @@ export interface ReadAheadOptions {
   /** Budget shared with other streams. Default: the process-wide budget (configureReadAhead). */
   budget?: ByteBudget;
   /**
+   * Cache the blocks come through (and are shared with other streams by). Default: with `budget`, a cache of the
+   * stream's own on it that keeps nothing; else the process-wide cache (configureReadAhead).
+   */
+  cache?: BlockCache;
+  /**
+   * Keep about this many seconds of the consumer's measured pace in flight (at least one block, at most the
+   * window), so a slow reader does not hold a fast reader's window. 0 (the default) keeps the whole window.
+   */
+  aheadSeconds?: number;
+  /** Clock in ms (tests). Default performance.now. */
+  now?: () => number;
+  /**
    * When the consumer has not pulled for this long, the read-ahead is given back (in-flight jobs aborted,
    * buffered blocks dropped, budget released) and refetched on the next pull. 0 disables. Default 0.
    */
@@ -59,22 +63,39 @@ export interface ReadAheadStats {
 
 const DEFAULT_WINDOW = 4;
 const defaultBudget = new ByteBudget(64 * 1024 * 1024);
-const counters = { openStreams: 0, inFlightJobs: 0, bufferedBytes: 0, timers: 0 };
+const defaultCache = new BlockCache({ budget: defaultBudget, maxBytes: 0 });
+const counters = { openStreams: 0, bufferedBytes: 0, timers: 0 };
+let cacheBytesWanted = 0;
+/** Takes the consumer's pace is measured over (and at most this old). */
+const PACE_SAMPLES = 5;
+const PACE_MAX_AGE_MS = 30_000;
 
-/** Sets the process-wide in-flight byte budget used by streams that bring none of their own. */
-export function configureReadAhead(opts: { maxInFlightBytes: number }): void {
+/**
+ * Sets the process-wide budget for block bytes (in flight, waiting for consumers and kept for the next viewer) and
+ * how much of it blocks no stream holds may keep, used by streams that bring neither budget nor cache.
+ */
+export function configureReadAhead(opts: { maxInFlightBytes: number; cacheBytes?: number }): void {
   defaultBudget.maxBytes = opts.maxInFlightBytes;
+  if (opts.cacheBytes !== undefined) cacheBytesWanted = opts.cacheBytes;
+  // Kept blocks never take more than half the budget, so blocks someone waits for always find room; a budget
+  // lowered under memory pressure shrinks the cache with it.
+  defaultCache.maxBytes = Math.min(cacheBytesWanted, Math.floor(opts.maxInFlightBytes / 2));
 }
 
 export function readAheadStats(): ReadAheadStats {
-  return { ...counters, budget: defaultBudget.stats() };
+  return { ...counters, inFlightJobs: blockCacheFetches(), budget: defaultBudget.stats() };
+}
+
+/** The process-wide block cache (for /metrics and the memory watcher). */
+export function sharedBlockCache(): BlockCache {
+  return defaultCache;
 }
 
 interface Slot {
   readonly index: number;
-  readonly controller: AbortController;
+  readonly lease: BlockLease;
   status: 'pending' | 'done' | 'failed' | 'abandoned';
-  buffer: ArrayBuffer | undefined;
+  view: Uint8Array | undefined;
   error: unknown;
 }
 
@@ -89,8 +110,13 @@ class ReadAheadStream implements BlockStream {
   readonly #plan: BlockPlan;
   readonly #window: number;
   readonly #initialWindow: number;
-  readonly #budget: ByteBudget;
+  readonly #cache: BlockCache;
   readonly #idleMs: number;
+  readonly #aheadSeconds: number;
+  readonly #now: () => number;
+  /** (time, bytes taken so far) at the last takes: the consumer's pace. */
+  readonly #pace: { t: number; bytes: number }[] = [];
+  #taken = 0;
   /** Next block to hand out; slots always hold a contiguous run starting here. */
   #cursor = 0;
   #nextFetch = 0;
@@ -101,14 +127,17 @@ class ReadAheadStream implements BlockStream {
   #closed = false;
   #error: unknown;
 
-  constructor(fetch: BlockFetcher, file: StreamFile, plan: BlockPlan, opts: Required<Pick<ReadAheadOptions, 'window' | 'initialWindow' | 'idleMs'>> & { budget: ByteBudget }) {
+  constructor(fetch: BlockFetcher, file: StreamFile, plan: BlockPlan, opts: Required<Pick<ReadAheadOptions, 'window' | 'initialWindow' | 'idleMs' | 'aheadSeconds' | 'now'>> & { cache: BlockCache }) {
     this.#fetch = fetch;
     this.#file = file;
     this.#plan = plan;
     this.#window = opts.window;
     this.#initialWindow = Math.min(opts.initialWindow, opts.window);
-    this.#budget = opts.budget;
+    this.#cache = opts.cache;
     this.#idleMs = opts.idleMs;
+    this.#aheadSeconds = opts.aheadSeconds;
+    this.#now = opts.now;
+    this.#pace.push({ t: this.#now(), bytes: 0 });
     counters.openStreams++;
     this.#pump();
   }
@@ -129,7 +158,7 @@ class ReadAheadStream implements BlockStream {
     if (this.#closed) return;
     this.#closed = true;
     this.#release();
-    if (this.#waitingForBudget) this.#budget.cancel(this.#onBudget);
+    if (this.#waitingForBudget) this.#cache.budget.cancel(this.#onBudget);
     this.#waitingForBudget = false;
     counters.openStreams--;
     const waiter = this.#waiter;
@@ -137,18 +166,17 @@ class ReadAheadStream implements BlockStream {
     waiter?.resolve(null);
   }
 
-  /** Gives back every slot: pending fetches are aborted, held buffers dropped, their budget returned. */
+  /**
+   * Gives back every slot: fetches no other stream wants are aborted; fetched blocks stay in the cache for the next
+   * viewer as far as it keeps them.
+   */
   #release(): void {
     this.#clearIdle();
     for (const slot of this.#slots.values()) {
-      if (slot.status === 'pending') {
-        slot.status = 'abandoned';
-        slot.controller.abort();
-      } else if (slot.status === 'done') {
-        counters.bufferedBytes -= slot.buffer!.byteLength;
-        slot.buffer = undefined;
-      }
-      this.#budget.release(this.#plan.blockSize);
+      if (slot.status === 'done') counters.bufferedBytes -= slot.view!.byteLength;
+      slot.status = 'abandoned';
+      slot.view = undefined;
+      slot.lease.release();
     }
     this.#slots.clear();
     this.#nextFetch = this.#cursor;
@@ -159,58 +187,71 @@ class ReadAheadStream implements BlockStream {
     this.#pump();
   };
 
-  #pump(): void {
+  /** Blocks to keep in flight now: the slow start's, and with aheadSeconds the consumer's pace's. */
+  #currentWindow(): number {
     const window = Math.min(this.#window, this.#initialWindow + this.#cursor);
+    if (this.#aheadSeconds <= 0 || this.#pace.length < 2) return window;
+    const first = this.#pace[0]!;
+    const last = this.#pace.at(-1)!;
+    const ms = Math.max(this.#now(), last.t) - first.t;
+    if (ms <= 0) return window;
+    const bytesPerSecond = ((last.bytes - first.bytes) * 1000) / ms;
+    return Math.max(1, Math.min(window, Math.ceil((bytesPerSecond * this.#aheadSeconds) / this.#plan.blockSize)));
+  }
+
+  #pump(): void {
+    const window = this.#currentWindow();
     while (!this.#closed && this.#nextFetch < this.#plan.count && this.#nextFetch - this.#cursor < window) {
       // The block the consumer needs next is always granted, so a stream can never wait on the others forever.
-      if (!this.#budget.tryAcquire(this.#plan.blockSize, this.#slots.size === 0)) {
+      if (!this.#start(this.#nextFetch, this.#slots.size === 0)) {
         if (!this.#waitingForBudget) {
           this.#waitingForBudget = true;
-          this.#budget.wait(this.#onBudget);
+          this.#cache.budget.wait(this.#onBudget);
         }
         return;
       }
-      this.#start(this.#nextFetch++);
+      this.#nextFetch++;
     }
   }
 
-  #start(index: number): void {
+  /** Leases block `index` from the cache; false when that needs budget there is none of. */
+  #start(index: number, force: boolean): boolean {
     const block = blockAt(this.#plan, index);
-    const slot: Slot = { index, controller: new AbortController(), status: 'pending', buffer: undefined, error: undefined };
-    this.#slots.set(index, slot);
-    counters.inFlightJobs++;
     const req: BlockRequest = { chatId: this.#file.chatId, messageId: this.#file.messageId, offset: block.offset, limit: block.limit };
     // A stream's first block (a new response, a seek) goes first, then the block a consumer needs next; deeper
     // read-ahead waits its turn until the consumer catches up with it.
     const hints: FetchHints = { owner: this, priority: () => (this.#cursor < index ? 2 : index === 0 ? 0 : 1) };
-    let job: Promise<ArrayBuffer>;
+    let lease: BlockLease | null;
     try {
-      job = this.#fetch(req, slot.controller.signal, hints);
+      lease = this.#cache.lease(req, this.#fetch, hints, force);
     } catch (err) {
-      job = Promise.reject(err);
+      lease = { ready: Promise.reject(err), release: () => {} };
+      lease.ready.catch(() => {});
     }
-    job.then((buffer) => {
-      counters.inFlightJobs--;
-      if (slot.status !== 'pending') return; // abandoned: the buffer is simply not kept
-      if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== block.length) {
-        const got = buffer instanceof ArrayBuffer ? `${buffer.byteLength} bytes` : Object.prototype.toString.call(buffer);
+    if (lease === null) return false;
+    const slot: Slot = { index, lease, status: 'pending', view: undefined, error: undefined };
+    this.#slots.set(index, slot);
+    lease.ready.then((view) => {
+      if (slot.status !== 'pending') return; // abandoned: release() already gave the block back
+      if (view.byteLength !== block.length) {
+        lease!.release(true);
         this.#settled(slot, 'failed', undefined, new StreamingError('SB_ERR_BLOCK_LENGTH',
-          `block at ${block.offset} of ${this.#file.chatId}/${this.#file.messageId}: expected ${block.length} bytes, got ${got}`,
+          `block at ${block.offset} of ${this.#file.chatId}/${this.#file.messageId}: expected ${block.length} bytes, got ${view.byteLength} bytes`,
           { offset: block.offset, expected: block.length }));
         return;
       }
-      counters.bufferedBytes += buffer.byteLength;
-      this.#settled(slot, 'done', buffer, undefined);
+      counters.bufferedBytes += view.byteLength;
+      this.#settled(slot, 'done', view, undefined);
     }, (err: unknown) => {
-      counters.inFlightJobs--;
       if (slot.status !== 'pending') return;
       this.#settled(slot, 'failed', undefined, err);
     });
+    return true;
   }
 
-  #settled(slot: Slot, status: 'done' | 'failed', buffer: ArrayBuffer | undefined, error: unknown): void {
+  #settled(slot: Slot, status: 'done' | 'failed', view: Uint8Array | undefined, error: unknown): void {
     slot.status = status;
-    slot.buffer = buffer;
+    slot.view = view;
     slot.error = error;
     const waiter = this.#waiter;
     if (waiter === undefined || slot.index !== this.#cursor) return;
@@ -221,14 +262,19 @@ class ReadAheadStream implements BlockStream {
 
   #take(slot: Slot): Uint8Array {
     const block = blockAt(this.#plan, slot.index);
-    const buffer = slot.buffer!;
+    const view = slot.view!;
     this.#slots.delete(slot.index);
-    slot.buffer = undefined;
-    counters.bufferedBytes -= buffer.byteLength;
-    this.#budget.release(this.#plan.blockSize);
+    slot.view = undefined;
+    slot.status = 'abandoned';
+    counters.bufferedBytes -= view.byteLength;
+    // The block stays readable after this: cached blocks are never written, eviction only drops a reference.
+    slot.lease.release();
     this.#cursor++;
-    // A view, not a copy: the consumer now owns the transferred buffer.
-    const chunk = new Uint8Array(buffer, block.sliceStart, block.sliceEnd - block.sliceStart);
+    this.#taken += block.sliceEnd - block.sliceStart;
+    this.#pace.push({ t: this.#now(), bytes: this.#taken });
+    while (this.#pace.length > PACE_SAMPLES || (this.#pace.length > 2 && this.#pace.at(-1)!.t - this.#pace[0]!.t > PACE_MAX_AGE_MS)) this.#pace.shift();
+    // A view, not a copy, on the fetched buffer (shared with other viewers of the block).
+    const chunk = new Uint8Array(view.buffer, view.byteOffset + block.sliceStart, block.sliceEnd - block.sliceStart);
     if (this.#cursor >= this.#plan.count) {
       this.close();
     } else {
@@ -281,10 +327,16 @@ export function openReadAhead(fetch: BlockFetcher, file: StreamFile, start: numb
   }
   const plan = planBlocks(file.size, start, endInclusive, opts.blockSize);
   const window = positiveInt('window', opts.window, DEFAULT_WINDOW);
+  const aheadSeconds = opts.aheadSeconds ?? 0;
+  if (!Number.isFinite(aheadSeconds) || aheadSeconds < 0) {
+    throw Object.assign(new RangeError('opts.aheadSeconds must be a number >= 0'), { code: 'SB_ERR_INVALID_OPTION' });
+  }
   return new ReadAheadStream(fetch, file, plan, {
     window,
     initialWindow: positiveInt('initialWindow', opts.initialWindow, window),
     idleMs: positiveInt('idleMs', opts.idleMs, 0, 0),
-    budget: opts.budget ?? defaultBudget,
+    aheadSeconds,
+    now: opts.now ?? (() => performance.now()),
+    cache: opts.cache ?? (opts.budget ? new BlockCache({ budget: opts.budget, maxBytes: 0 }) : defaultCache),
   });
 }
