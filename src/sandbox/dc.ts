@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { Connection } from './connection.ts';
 import type { NewAuthKey } from './handshake.ts';
 import type { Sandbox } from './sandbox.ts';
+import { DcFaults } from './faults.ts';
 
 export interface AuthKeyRecord {
   keyId: string;
@@ -29,6 +30,8 @@ export interface DcState {
 export class DcServer {
   readonly authKeys = new Map<string, AuthKeyRecord>();
   readonly connections = new Set<Connection>();
+  /** Network faults set through the control API. */
+  readonly faults = new DcFaults();
   readonly #server: Server;
   port = 0;
   #host = '127.0.0.1';
@@ -41,6 +44,11 @@ export class DcServer {
   constructor(readonly id: number, readonly sandbox: Sandbox) {
     this.#server = createServer((socket) => {
       const conn = new Connection(socket, this);
+      const limit = this.faults.connectionLimit;
+      if (limit !== null && this.connections.size >= limit) {
+        this.faults.refusedConnections++;
+        return conn.refuse(-429);
+      }
       this.connections.add(conn);
       this.sandbox.counters.connections++;
     });
