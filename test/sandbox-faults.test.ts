@@ -254,3 +254,78 @@ test('the fault methods work over the HTTP control form', bounded, async () => {
     server.close();
   }
 });
+
+// ── faults of the network itself ───────────────────────────────────────
+const bigFile = control.postFile(logChannel.id, { fileName: 'big.bin', size: 512 * 1024, dcId: 1 });
+
+async function partAt(c: TelegramClient, doc: Api.Document, offset: number, limit = 65536): Promise<Buffer> {
+  const res = (await c.invoke(new Api.upload.GetFile({
+    location: new Api.InputDocumentFileLocation({ id: doc.id, accessHash: doc.accessHash, fileReference: doc.fileReference, thumbSize: '' }),
+    offset: bigInt(offset),
+    limit,
+  }))) as Api.upload.File;
+  return Buffer.from(res.bytes);
+}
+
+async function downloadParts(c: TelegramClient, parts = 8): Promise<void> {
+  const doc = await documentOf(c, bigFile.messageId);
+  const got = await Promise.all(Array.from({ length: parts }, (_, i) => partAt(c, doc, i * 65536)));
+  assert.ok(Buffer.concat(got).equals(control.fileBytes(bigFile.documentId, 0, parts * 65536)), 'the parts arrive byte-exact');
+}
+
+test('delayAnswers: answers to parallel requests come back out of order and gramjs matches each to its request', bounded, async () => {
+  const before = control.faultState(1).reorderedAnswers;
+  try {
+    control.delayAnswers(1, { minMs: 0, maxMs: 60 });
+    assert.deepEqual(control.faultState(1).delayAnswers, { minMs: 0, maxMs: 60 });
+    // 8 answers delayed independently come back in request order once in 8! runs; three rounds make that negligible.
+    for (let round = 0; round < 3; round++) await downloadParts(client);
+    assert.ok(control.faultState(1).reorderedAnswers > before, 'some answer overtook an earlier one');
+  } finally {
+    control.delayAnswers(1, null);
+  }
+  assert.throws(() => control.delayAnswers(1, { minMs: 50, maxMs: 10 }), /minMs ≤ maxMs/);
+});
+
+test('splitWrites: answers travel in msg_containers written as several TCP writes cut mid-packet, and gramjs reads them', bounded, async () => {
+  const before = control.faultState(1).containersSent;
+  try {
+    control.splitWrites(1, { pieces: 5, gapMs: 1 });
+    await downloadParts(client);
+    const pong = (await client.invoke(new Api.Ping({ pingId: bigInt(42) }))) as Api.Pong;
+    assert.equal(String(pong.pingId), '42');
+    assert.ok(control.faultState(1).containersSent > before, 'answers and acks of one tick went out in a container');
+  } finally {
+    control.splitWrites(1, null);
+  }
+  assert.throws(() => control.splitWrites(1, { pieces: 1 }), /pieces must be an integer from 2 to 64/);
+});
+
+test('resetMidPacket: the answer is cut half-way and the connection reset; gramjs reconnects, resends and gets its answer', bounded, async () => {
+  const before = control.counters();
+  control.resetMidPacket(1);
+  assert.equal(control.faultState(1).resetsPending, 1);
+  await downloadParts(client, 2);
+  const state = control.faultState(1);
+  assert.equal(state.resetsPending, 0);
+  assert.ok(state.resetsDone >= 1);
+  assert.ok(control.counters().connections > before.connections, 'gramjs opened a new connection after the reset');
+});
+
+test('limitConnections: the connection over the limit gets transport error -429 and is closed; gramjs retries and connects once there is room', bounded, async () => {
+  const open = control.dcState(1).connections;
+  control.limitConnections(1, open);
+  let second: TelegramClient | undefined;
+  try {
+    const connecting = connectBot(sandbox, bot.token);
+    await waitFor(() => control.faultState(1).refusedConnections >= 1, 'a connection refused with -429');
+    assert.equal(control.dcState(1).connections, open, 'the refused connection is not kept');
+    control.limitConnections(1, null);
+    second = await connecting;
+    const cfg = (await second.invoke(new Api.help.GetConfig())) as Api.Config;
+    assert.equal(cfg.thisDc, 1);
+  } finally {
+    control.limitConnections(1, null);
+    if (second) await closeClient(second);
+  }
+});

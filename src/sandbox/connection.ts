@@ -307,6 +307,7 @@ export class Connection {
         inner.push(head, ...m.parts);
       }
       const container: SentMessage = { msgId: this.#nextMsgId(false), seqNo: this.#session!.contentSent * 2, parts: inner, bytes: inner.reduce((n, p) => n + p.length, 0) };
+      this.dc.faults.containersSent++;
       this.#write(false, ...this.#encrypt(container));
     });
   }

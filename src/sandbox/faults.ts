@@ -25,6 +25,8 @@ export interface DcFaultState {
   resetsDone: number;
   /** Answers sent before the answer of an earlier request on the same connection. */
   reorderedAnswers: number;
+  /** msg_containers the DC sent while splitting writes. */
+  containersSent: number;
 }
 
 export class DcFaults {
@@ -35,6 +37,7 @@ export class DcFaults {
   resetsPending = 0;
   resetsDone = 0;
   reorderedAnswers = 0;
+  containersSent = 0;
 
   setDelay(delay: AnswerDelay | null): void {
     if (delay !== null) {
@@ -74,7 +77,7 @@ export class DcFaults {
     return {
       delayAnswers: this.delayAnswers, splitWrites: this.splitWrites, connectionLimit: this.connectionLimit,
       refusedConnections: this.refusedConnections, resetsPending: this.resetsPending, resetsDone: this.resetsDone,
-      reorderedAnswers: this.reorderedAnswers,
+      reorderedAnswers: this.reorderedAnswers, containersSent: this.containersSent,
     };
   }
 }
