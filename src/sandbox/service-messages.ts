@@ -2,7 +2,7 @@
 // core.telegram.org/mtproto/service_messages_about_messages). Everything else is an RPC query for the methods.
 import type { AuthKeyRecord } from './dc.ts';
 import { sessionsOf, type SentMessage, type SessionState } from './session-state.ts';
-import { Api, fromBig, toBig, type TLObject } from './tl.ts';
+import { Api, fromBig, futureSaltsBytes, msgsStateInfoBytes, toBig, type TLObject } from './tl.ts';
 
 export type ServiceAnswer =
   | { kind: 'message'; body: Buffer; contentRelated: boolean; response: boolean }
@@ -33,7 +33,7 @@ export function serviceAnswer(obj: TLObject, msgId: bigint, session: SessionStat
     case 'PingDelayDisconnect':
       return [message(new Api.Pong({ msgId: toBig(msgId), pingId: obj.pingId }) as unknown as TLObject, false)];
     case 'GetFutureSalts':
-      return [message(futureSalts(obj.num, msgId, key), true)];
+      return [{ kind: 'message', body: futureSalts(obj.num, msgId, key), contentRelated: true, response: true }];
     case 'MsgsStateReq':
       return [stateInfo(msgId, obj.msgIds.map(fromBig), (id) => session.stateOf(id))];
     case 'MsgResendReq':
@@ -73,15 +73,14 @@ export function serviceAnswer(obj: TLObject, msgId: bigint, session: SessionStat
  * future_salts, answered as itself (not in rpc_result) with req_msg_id. The DC accepts one salt per auth key for
  * the key's life, so every entry carries it, the first valid from now.
  */
-function futureSalts(num: number, reqMsgId: bigint, key: AuthKeyRecord): TLObject {
+function futureSalts(num: number, reqMsgId: bigint, key: AuthKeyRecord): Buffer {
   const now = Math.floor(Date.now() / 1000);
   const n = Math.max(1, Math.min(MAX_FUTURE_SALTS, num | 0));
-  const salts = Array.from({ length: n }, (_, i) => new Api.FutureSalt({ validSince: now + i * SALT_PERIOD_S, validUntil: now + (i + 1) * SALT_PERIOD_S, salt: toBig(key.salt) }));
-  return new Api.FutureSalts({ reqMsgId: toBig(reqMsgId), now, salts }) as unknown as TLObject;
+  const salts = Array.from({ length: n }, (_, i) => ({ validSince: now + i * SALT_PERIOD_S, validUntil: now + (i + 1) * SALT_PERIOD_S, salt: key.salt }));
+  return futureSaltsBytes(reqMsgId, now, salts);
 }
 
 /** msgs_state_info: one state byte per asked msg_id; it acknowledges the request itself, so needs no ack. */
 function stateInfo(reqMsgId: bigint, ids: bigint[], state: (id: bigint) => number): ServiceAnswer {
-  const info = Buffer.from(ids.map(state));
-  return message(new Api.MsgsStateInfo({ reqMsgId: toBig(reqMsgId), info: info as any }) as unknown as TLObject, false);
+  return { kind: 'message', body: msgsStateInfoBytes(reqMsgId, Buffer.from(ids.map(state))), contentRelated: false, response: true };
 }
