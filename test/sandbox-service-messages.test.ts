@@ -183,6 +183,20 @@ test('rpc_drop_answer for an answered query: rpc_answer_unknown in rpc_result', 
   assert.equal(readTl(result).className, 'RpcAnswerUnknown');
 });
 
+test('rpc_drop_answer for a query still running: rpc_answer_dropped_running, and the query is never answered', async () => {
+  sandbox.setLatency(1, 300);
+  try {
+    const call = s.send(new Api.help.GetConfig());
+    await s.waitFor((m) => is(CONSTRUCTORS.msgsAck)(m) && tl(m).msgIds.some((x: any) => x.toString() === call.toString()), 'the query acknowledged');
+    const drop = s.send(new Api.RpcDropAnswer({ reqMsgId: bigInt(call.toString()) }));
+    assert.equal(readTl((await s.result(drop)).result).className, 'RpcAnswerDroppedRunning');
+    await s.drain(600);
+    assert.ok(!s.received.some((m) => rpcResultOf(m)?.reqMsgId === call), 'the dropped answer is not sent');
+  } finally {
+    sandbox.setLatency(1, 0);
+  }
+});
+
 test('an unknown method: rpc_error 400 INPUT_METHOD_INVALID_<constructor> to its msg_id, the connection stays up', async () => {
   const id = s.send(Buffer.concat([u32(0xdeadbeef), i32(0)]));
   assert.deepEqual(await errorFor(s, id), { code: 400, message: `INPUT_METHOD_INVALID_${0xdeadbeef}` });
