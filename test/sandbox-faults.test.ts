@@ -248,7 +248,22 @@ test('the fault methods work over the HTTP control form', bounded, async () => {
     await remote.failNext('upload.GetFile', 3, { code: 500, message: 'INTERNAL' }, extra.id);
     assert.equal(await remote.clearFailures(), 3);
     await assert.rejects(remote.restartDc(7, 10), /no DC 7/);
+    await remote.delayAnswers(2, { minMs: 1, maxMs: 5 });
+    await remote.splitWrites(2, { pieces: 4 });
+    await remote.limitConnections(2, 10);
+    await remote.resetMidPacket(2, 2);
+    assert.deepEqual(await remote.faultState(2), {
+      delayAnswers: { minMs: 1, maxMs: 5 }, splitWrites: { pieces: 4, gapMs: 2 }, connectionLimit: 10, refusedConnections: 0,
+      resetsPending: 2, resetsDone: 0, reorderedAnswers: 0, containersSent: 0,
+    });
+    await assert.rejects(remote.limitConnections(2, -1), /n must be an integer ≥ 0/);
   } finally {
+    for (const dc of [1, 2]) {
+      control.delayAnswers(dc, null);
+      control.splitWrites(dc, null);
+      control.limitConnections(dc, null);
+      control.resetMidPacket(dc, 0);
+    }
     control.freezeDc(undefined, 0);
     control.clearFailures();
     server.close();
