@@ -36,7 +36,7 @@ export class Connection {
   #pendingAcks: bigint[] = [];
   /** What a frozen DC received (packets) and would have sent (framed parts), released in order when it thaws. */
   #heldIn: Buffer[] = [];
-  #heldOut: Buffer[][] = [];
+  #heldOut: { framed: Buffer[]; cut: boolean }[] = [];
 
   constructor(readonly socket: Socket, readonly dc: DcServer) {
     socket.setNoDelay(true);
@@ -59,7 +59,7 @@ export class Connection {
     const packets = this.#heldIn;
     this.#heldOut = [];
     this.#heldIn = [];
-    for (const parts of out) this.#writeFramed(parts);
+    for (const { framed, cut } of out) this.#writeFramed(framed, cut);
     for (const packet of packets) this.#handle(packet);
   }
 
@@ -339,7 +339,7 @@ export class Connection {
   #write(cut: boolean, ...parts: Buffer[]): void {
     if (this.#closed) return;
     const framed = this.#encoder.encode(parts);
-    if (this.dc.frozen) this.#heldOut.push(framed);
+    if (this.dc.frozen) this.#heldOut.push({ framed, cut });
     else this.#writeFramed(framed, cut);
   }
 

@@ -5,8 +5,12 @@ import type { AuthKeyRecord } from './dc.ts';
 
 /** How many received msg_ids a session remembers; older ones answer "nothing is known" (state 1). */
 const RECEIVED_KEPT = 512;
-/** Unacknowledged sent messages kept for msg_resend_req, by total size (oldest dropped first). */
-const HELD_BYTES = 8 * 1024 * 1024;
+/**
+ * Unacknowledged sent messages kept for msg_resend_req, by total size (oldest dropped first). File parts are not
+ * kept: holding megabytes per session until the client's lazy acks arrive doubled the DC's CPU time in GC.
+ */
+const HELD_BYTES = 1024 * 1024;
+const HELD_MESSAGE_MAX = 64 * 1024;
 /** A client msg_id more than this ahead of the server's clock is "too new" (core.telegram.org/mtproto/description#message-identifier-msg-id). */
 const FUTURE_SLACK_S = 30n;
 
@@ -51,6 +55,7 @@ export class SessionState {
   }
 
   hold(message: SentMessage): void {
+    if (message.bytes > HELD_MESSAGE_MAX) return;
     this.held.set(message.msgId, message);
     this.#heldBytes += message.bytes;
     for (const [id, m] of this.held) {
