@@ -26,6 +26,8 @@ export class Connection {
   #lastAnsweredReq = 0n;
   #outbox: SentMessage[] = [];
   #pieces: { p: Buffer; gapMs: number }[] = [];
+  /** Half a packet went out before a reset: nothing more is written. */
+  #cutting = false;
   /**
    * Set by the first request that is neither wrapped in invokeWithoutUpdates nor a file query: Telegram pushes
    * updates to such sessions (core.telegram.org/api/updates), on the account's home DC only.
@@ -198,7 +200,6 @@ export class Connection {
       if (inner.className === 'InvokeWithLayer') {
         const refused = layerError(inner.layer);
         if (refused) return this.#answerError(msgId, refused);
-        this.#session!.layer = inner.layer;
       }
       inner = inner.query;
     }
@@ -231,7 +232,7 @@ export class Connection {
     if (reqMsgId < this.#lastAnsweredReq) faults.reorderedAnswers++;
     else this.#lastAnsweredReq = reqMsgId;
     let cut = false;
-    if (faults.resetsPending > 0 && !this.#closed) {
+    if (faults.resetsPending > 0 && !this.#closed && !this.#cutting) {
       faults.resetsPending--;
       faults.resetsDone++;
       cut = true;
@@ -337,7 +338,7 @@ export class Connection {
   }
 
   #write(cut: boolean, ...parts: Buffer[]): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#cutting) return;
     const framed = this.#encoder.encode(parts);
     if (this.dc.frozen) this.#heldOut.push({ framed, cut });
     else this.#writeFramed(framed, cut);
@@ -345,10 +346,11 @@ export class Connection {
 
   #writeFramed(framed: Buffer[], cut = false): void {
     if (this.#closed) return;
+    if (this.#cutting) return;
     if (cut) {
       const whole = Buffer.concat(framed);
+      this.#cutting = true;
       this.socket.write(whole.subarray(0, Math.max(1, whole.length >> 1)), () => this.#reset());
-      this.#closed = true;
       return;
     }
     const split = this.dc.faults.splitWrites;
@@ -377,8 +379,7 @@ export class Connection {
 
   /** A connection reset mid-packet: the half already written stays with the client, the rest never comes. */
   #reset(): void {
-    this.#closed = false;
-    if (typeof this.socket.resetAndDestroy === 'function') this.socket.resetAndDestroy();
+    if (!this.#closed) this.socket.resetAndDestroy();
     this.close();
   }
 }

@@ -40,8 +40,6 @@ export class SessionState {
   contentSent = 0;
   /** Queries whose answer the client dropped with rpc_drop_answer while they ran. */
   readonly dropped = new Set<bigint>();
-  /** Layer the client announced with invokeWithLayer; undefined until it does. */
-  layer?: number;
 
   constructor(readonly id: bigint, readonly firstMsgId: bigint) {}
 
