@@ -1,4 +1,5 @@
-// Faults for resilience tests: a stalled DC, a restarted DC, a revoked bot, 500-class errors and a flood storm,
+// Faults for resilience tests: a stalled DC, a restarted DC, a revoked bot, 500-class errors, a flood storm, and the
+// network's own (delayed and reordered answers, split writes, -429, a reset mid-packet),
 // each met by an unmodified gramjs client.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,8 @@ import { startControlServer } from '../src/sandbox/control-http.ts';
 import { controlClient } from '../src/sandbox/control-client.ts';
 import { waitFor } from './support/http-client.ts';
 import { closeClient, connectBot } from './support/sandbox-client.ts';
+import { CONSTRUCTORS, FullTransport, WireSession } from './support/session-wire.ts';
+import { endpointOf } from '../src/sandbox/sandbox.ts';
 
 const sandbox = await new Sandbox().start();
 const control = new SandboxControl(sandbox);
@@ -342,5 +345,52 @@ test('limitConnections: the connection over the limit gets transport error -429 
   } finally {
     control.limitConnections(1, null);
     if (second) await closeClient(second);
+  }
+});
+
+test('on the wire: the connection over the limit reads one packet holding -429, then the socket closes', bounded, async () => {
+  const ep = endpointOf(sandbox);
+  control.limitConnections(2, 0);
+  try {
+    const t = await FullTransport.open(ep.host, ep.ports[2]!);
+    const packet = await t.recv();
+    assert.equal(packet.length, 4);
+    assert.equal(packet.readInt32LE(0), -429);
+    await waitFor(() => t.closed, 'the refused socket to close');
+  } finally {
+    control.limitConnections(2, null);
+  }
+});
+
+test('on the wire: split writes still frame whole packets, and answers of one tick share a msg_container', bounded, async () => {
+  const ep = endpointOf(sandbox);
+  const s = await WireSession.open(ep.host, ep.ports[2]!, { n: BigInt(ep.rsa.n), e: ep.rsa.e, fingerprint: ep.rsa.fingerprint });
+  try {
+    control.splitWrites(2, { pieces: 6, gapMs: 1 });
+    const before = control.faultState(2).containersSent;
+    s.send(new Api.Ping({ pingId: bigInt(3) }));
+    const call = s.send(new Api.help.GetConfig());
+    await s.result(call);
+    await s.waitFor((m) => m.body.readUInt32LE(0) === CONSTRUCTORS.pong, 'pong');
+    assert.ok(control.faultState(2).containersSent > before, 'new_session_created, pong, acks and the answer went out in containers');
+  } finally {
+    control.splitWrites(2, null);
+    s.close();
+  }
+});
+
+test('on the wire: resetMidPacket delivers half a packet and resets the connection', bounded, async () => {
+  const ep = endpointOf(sandbox);
+  const s = await WireSession.open(ep.host, ep.ports[2]!, { n: BigInt(ep.rsa.n), e: ep.rsa.e, fingerprint: ep.rsa.fingerprint });
+  const before = control.faultState(2).resetsDone;
+  try {
+    control.resetMidPacket(2);
+    const call = s.send(new Api.help.GetConfig());
+    await assert.rejects(s.result(call), /connection closed/);
+    assert.ok(s.transport.partialBytes > 0, 'part of the answer arrived');
+    assert.equal(control.faultState(2).resetsDone, before + 1);
+  } finally {
+    control.resetMidPacket(2, 0);
+    s.close();
   }
 });

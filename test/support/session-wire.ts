@@ -113,6 +113,11 @@ export class FullTransport {
     socket.on('error', () => {});
   }
 
+  /** Bytes received that do not make a whole packet yet. */
+  get partialBytes(): number {
+    return this.#buffer.length;
+  }
+
   static open(host: string, port: number): Promise<FullTransport> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, host, () => resolve(new FullTransport(socket)));
