@@ -1,4 +1,5 @@
-// Faults for resilience tests: a stalled DC, a restarted DC, a revoked bot, 500-class errors and a flood storm,
+// Faults for resilience tests: a stalled DC, a restarted DC, a revoked bot, 500-class errors, a flood storm, and the
+// network's own (delayed and reordered answers, split writes, -429, a reset mid-packet),
 // each met by an unmodified gramjs client.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,8 @@ import { startControlServer } from '../src/sandbox/control-http.ts';
 import { controlClient } from '../src/sandbox/control-client.ts';
 import { waitFor } from './support/http-client.ts';
 import { closeClient, connectBot } from './support/sandbox-client.ts';
+import { CONSTRUCTORS, FullTransport, WireSession } from './support/session-wire.ts';
+import { endpointOf } from '../src/sandbox/sandbox.ts';
 
 const sandbox = await new Sandbox().start();
 const control = new SandboxControl(sandbox);
@@ -248,9 +251,146 @@ test('the fault methods work over the HTTP control form', bounded, async () => {
     await remote.failNext('upload.GetFile', 3, { code: 500, message: 'INTERNAL' }, extra.id);
     assert.equal(await remote.clearFailures(), 3);
     await assert.rejects(remote.restartDc(7, 10), /no DC 7/);
+    await remote.delayAnswers(2, { minMs: 1, maxMs: 5 });
+    await remote.splitWrites(2, { pieces: 4 });
+    await remote.limitConnections(2, 10);
+    await remote.resetMidPacket(2, 2);
+    assert.deepEqual(await remote.faultState(2), {
+      delayAnswers: { minMs: 1, maxMs: 5 }, splitWrites: { pieces: 4, gapMs: 2 }, connectionLimit: 10, refusedConnections: 0,
+      resetsPending: 2, resetsDone: 0, reorderedAnswers: 0, containersSent: 0,
+    });
+    await assert.rejects(remote.limitConnections(2, -1), /n must be an integer ≥ 0/);
   } finally {
+    for (const dc of [1, 2]) {
+      control.delayAnswers(dc, null);
+      control.splitWrites(dc, null);
+      control.limitConnections(dc, null);
+      control.resetMidPacket(dc, 0);
+    }
     control.freezeDc(undefined, 0);
     control.clearFailures();
     server.close();
+  }
+});
+
+// ── faults of the network itself ───────────────────────────────────────
+const bigFile = control.postFile(logChannel.id, { fileName: 'big.bin', size: 512 * 1024, dcId: 1 });
+
+async function partAt(c: TelegramClient, doc: Api.Document, offset: number, limit = 65536): Promise<Buffer> {
+  const res = (await c.invoke(new Api.upload.GetFile({
+    location: new Api.InputDocumentFileLocation({ id: doc.id, accessHash: doc.accessHash, fileReference: doc.fileReference, thumbSize: '' }),
+    offset: bigInt(offset),
+    limit,
+  }))) as Api.upload.File;
+  return Buffer.from(res.bytes);
+}
+
+async function downloadParts(c: TelegramClient, parts = 8): Promise<void> {
+  const doc = await documentOf(c, bigFile.messageId);
+  const got = await Promise.all(Array.from({ length: parts }, (_, i) => partAt(c, doc, i * 65536)));
+  assert.ok(Buffer.concat(got).equals(control.fileBytes(bigFile.documentId, 0, parts * 65536)), 'the parts arrive byte-exact');
+}
+
+test('delayAnswers: answers to parallel requests come back out of order and gramjs matches each to its request', bounded, async () => {
+  const before = control.faultState(1).reorderedAnswers;
+  try {
+    control.delayAnswers(1, { minMs: 0, maxMs: 60 });
+    assert.deepEqual(control.faultState(1).delayAnswers, { minMs: 0, maxMs: 60 });
+    // 8 answers delayed independently come back in request order once in 8! runs; three rounds make that negligible.
+    for (let round = 0; round < 3; round++) await downloadParts(client);
+    assert.ok(control.faultState(1).reorderedAnswers > before, 'some answer overtook an earlier one');
+  } finally {
+    control.delayAnswers(1, null);
+  }
+  assert.throws(() => control.delayAnswers(1, { minMs: 50, maxMs: 10 }), /minMs ≤ maxMs/);
+});
+
+test('splitWrites: answers travel in msg_containers written as several TCP writes cut mid-packet, and gramjs reads them', bounded, async () => {
+  const before = control.faultState(1).containersSent;
+  try {
+    control.splitWrites(1, { pieces: 5, gapMs: 1 });
+    await downloadParts(client);
+    const pong = (await client.invoke(new Api.Ping({ pingId: bigInt(42) }))) as Api.Pong;
+    assert.equal(String(pong.pingId), '42');
+    assert.ok(control.faultState(1).containersSent > before, 'answers and acks of one tick went out in a container');
+  } finally {
+    control.splitWrites(1, null);
+  }
+  assert.throws(() => control.splitWrites(1, { pieces: 1 }), /pieces must be an integer from 2 to 64/);
+});
+
+test('resetMidPacket: the answer is cut half-way and the connection reset; gramjs reconnects, resends and gets its answer', bounded, async () => {
+  const before = control.counters();
+  control.resetMidPacket(1);
+  assert.equal(control.faultState(1).resetsPending, 1);
+  await downloadParts(client, 2);
+  const state = control.faultState(1);
+  assert.equal(state.resetsPending, 0);
+  assert.ok(state.resetsDone >= 1);
+  assert.ok(control.counters().connections > before.connections, 'gramjs opened a new connection after the reset');
+});
+
+test('limitConnections: the connection over the limit gets transport error -429 and is closed; gramjs retries and connects once there is room', bounded, async () => {
+  const open = control.dcState(1).connections;
+  control.limitConnections(1, open);
+  let second: TelegramClient | undefined;
+  try {
+    const connecting = connectBot(sandbox, bot.token);
+    await waitFor(() => control.faultState(1).refusedConnections >= 1, 'a connection refused with -429');
+    assert.equal(control.dcState(1).connections, open, 'the refused connection is not kept');
+    control.limitConnections(1, null);
+    second = await connecting;
+    const cfg = (await second.invoke(new Api.help.GetConfig())) as Api.Config;
+    assert.equal(cfg.thisDc, 1);
+  } finally {
+    control.limitConnections(1, null);
+    if (second) await closeClient(second);
+  }
+});
+
+test('on the wire: the connection over the limit reads one packet holding -429, then the socket closes', bounded, async () => {
+  const ep = endpointOf(sandbox);
+  control.limitConnections(2, 0);
+  try {
+    const t = await FullTransport.open(ep.host, ep.ports[2]!);
+    const packet = await t.recv();
+    assert.equal(packet.length, 4);
+    assert.equal(packet.readInt32LE(0), -429);
+    await waitFor(() => t.closed, 'the refused socket to close');
+  } finally {
+    control.limitConnections(2, null);
+  }
+});
+
+test('on the wire: split writes still frame whole packets, and answers of one tick share a msg_container', bounded, async () => {
+  const ep = endpointOf(sandbox);
+  const s = await WireSession.open(ep.host, ep.ports[2]!, { n: BigInt(ep.rsa.n), e: ep.rsa.e, fingerprint: ep.rsa.fingerprint });
+  try {
+    control.splitWrites(2, { pieces: 6, gapMs: 1 });
+    const before = control.faultState(2).containersSent;
+    s.send(new Api.Ping({ pingId: bigInt(3) }));
+    const call = s.send(new Api.help.GetConfig());
+    await s.result(call);
+    await s.waitFor((m) => m.body.readUInt32LE(0) === CONSTRUCTORS.pong, 'pong');
+    assert.ok(control.faultState(2).containersSent > before, 'new_session_created, pong, acks and the answer went out in containers');
+  } finally {
+    control.splitWrites(2, null);
+    s.close();
+  }
+});
+
+test('on the wire: resetMidPacket delivers half a packet and resets the connection', bounded, async () => {
+  const ep = endpointOf(sandbox);
+  const s = await WireSession.open(ep.host, ep.ports[2]!, { n: BigInt(ep.rsa.n), e: ep.rsa.e, fingerprint: ep.rsa.fingerprint });
+  const before = control.faultState(2).resetsDone;
+  try {
+    control.resetMidPacket(2);
+    const call = s.send(new Api.help.GetConfig());
+    await assert.rejects(s.result(call), /connection closed/);
+    assert.ok(s.transport.partialBytes > 0, 'part of the answer arrived');
+    assert.equal(control.faultState(2).resetsDone, before + 1);
+  } finally {
+    control.resetMidPacket(2, 0);
+    s.close();
   }
 });

@@ -4,9 +4,13 @@ import type { Socket } from 'node:net';
 import { igeDecrypt, igeEncrypt, messageKeyIv, randomBytes, sha256 } from './crypto.ts';
 import { FullTransportDecoder, FullTransportEncoder, transportErrorPayload } from './transport.ts';
 import { Handshake, HandshakeError } from './handshake.ts';
-import { RpcError } from './errors.ts';
-import { Api, ID, int32, long, readObject, rpcErrorBytes, toBig, type TLObject } from './tl.ts';
+import { RpcError, badRequest } from './errors.ts';
+import { Api, ID, int32, long, readObject, rpcErrorBytes, toBig, uint32, type TLObject } from './tl.ts';
 import type { AuthKeyRecord, DcServer } from './dc.ts';
+import { openSession, type Received, type SentMessage, type SessionState } from './session-state.ts';
+import { layerError, readInbound, type Inbound } from './request-reader.ts';
+import { serviceAnswer } from './service-messages.ts';
+import { splitPieces } from './faults.ts';
 
 /** Requests that wrap another request; their fields matter only for bookkeeping. */
 const WRAPPERS = new Set(['InvokeWithLayer', 'InitConnection', 'InvokeWithoutUpdates', 'InvokeAfterMsg', 'InvokeAfterMsgs', 'InvokeWithTakeout']);
@@ -17,8 +21,13 @@ export class Connection {
   #handshake?: Handshake;
   key?: AuthKeyRecord;
   sessionId?: bigint;
-  #seq = 0;
+  #session?: SessionState;
   #lastMsgId = 0n;
+  #lastAnsweredReq = 0n;
+  #outbox: SentMessage[] = [];
+  #pieces: { p: Buffer; gapMs: number }[] = [];
+  /** Half a packet went out before a reset: nothing more is written. */
+  #cutting = false;
   /**
    * Set by the first request that is neither wrapped in invokeWithoutUpdates nor a file query: Telegram pushes
    * updates to such sessions (core.telegram.org/api/updates), on the account's home DC only.
@@ -29,7 +38,7 @@ export class Connection {
   #pendingAcks: bigint[] = [];
   /** What a frozen DC received (packets) and would have sent (framed parts), released in order when it thaws. */
   #heldIn: Buffer[] = [];
-  #heldOut: Buffer[][] = [];
+  #heldOut: { framed: Buffer[]; cut: boolean }[] = [];
 
   constructor(readonly socket: Socket, readonly dc: DcServer) {
     socket.setNoDelay(true);
@@ -52,7 +61,7 @@ export class Connection {
     const packets = this.#heldIn;
     this.#heldOut = [];
     this.#heldIn = [];
-    for (const parts of out) this.#writeFramed(parts);
+    for (const { framed, cut } of out) this.#writeFramed(framed, cut);
     for (const packet of packets) this.#handle(packet);
   }
 
@@ -98,7 +107,7 @@ export class Connection {
     if (!key) {
       // Telegram answers an unknown auth key with transport error -404; clients then create a new key.
       this.dc.sandbox.counters.unknownAuthKeys++;
-      this.#write(transportErrorPayload(-404));
+      this.#write(false, transportErrorPayload(-404));
       return;
     }
     if (this.key && this.key !== key) return this.close();
@@ -117,7 +126,7 @@ export class Connection {
     } catch (err) {
       if (!(err instanceof HandshakeError)) throw err;
       this.dc.sandbox.log('auth key exchange refused', { dc: this.dc.id, reason: err.message });
-      return this.#write(transportErrorPayload(err.transportCode));
+      return this.#write(false, transportErrorPayload(err.transportCode));
     }
     const { answer, authKey } = handled;
     if (authKey) {
@@ -126,7 +135,7 @@ export class Connection {
     }
     const body = answer.getBytes();
     const out = Buffer.concat([Buffer.alloc(8), long(this.#nextMsgId(true)), int32(body.length), body]);
-    this.#write(out);
+    this.#write(false, out);
   }
 
   // ── encrypted messages ───────────────────────────────────────────────
@@ -146,10 +155,12 @@ export class Connection {
     if (length < 0 || 32 + length > plain.length) return this.close();
     const body = plain.subarray(32, 32 + length);
 
-    if (this.sessionId !== sessionId) {
+    if (this.#session?.id !== sessionId) {
+      const { session, created } = openSession(key, sessionId, msgId);
+      this.#session = session;
       this.sessionId = sessionId;
-      this.#seq = 0;
-      this.#send(new Api.NewSessionCreated({ firstMsgId: toBig(msgId), uniqueId: toBig(randomBytes(8).readBigInt64LE(0)), serverSalt: toBig(key.salt) }).getBytes(), false);
+      // Only a session new to the server is announced; a reconnect that keeps its session gets nothing.
+      if (created) this.#send(new Api.NewSessionCreated({ firstMsgId: toBig(msgId), uniqueId: toBig(randomBytes(8).readBigInt64LE(0)), serverSalt: toBig(key.salt) }).getBytes(), false);
     }
     if (salt !== key.salt) {
       this.dc.sandbox.counters.badServerSalts++;
@@ -157,48 +168,47 @@ export class Connection {
       this.#send(new Api.BadServerSalt({ badMsgId: toBig(msgId), badMsgSeqno: seqNo, errorCode: 48, newServerSalt: toBig(key.salt) }).getBytes(), false);
       return;
     }
-    await this.#onMessage(msgId, seqNo, await readObject(body));
+    const messages = await readInbound(msgId, seqNo, body);
+    if (messages.length === 1) return this.#onMessage(messages[0]!);
+    await Promise.all(messages.map((m) => this.#onMessage(m)));
   }
 
-  async #onMessage(msgId: bigint, seqNo: number, obj: TLObject): Promise<void> {
-    obj = await obj;
-    if ((seqNo & 1) === 1) this.#queueAck(msgId);
-    switch (obj.className ?? obj.constructor?.name) {
-      case 'MessageContainer':
-        await Promise.all(obj.messages.map((m: any) => this.#onMessage(BigInt(m.msgId.toString()), m.seqNo, m.obj)));
-        return;
-      case 'GZIPPacked':
-        return this.#onMessage(msgId, seqNo & ~1, readObject(obj.data));
-      case 'MsgsAck':
-        return;
-      case 'Ping':
-        this.#send(new Api.Pong({ msgId: toBig(msgId), pingId: obj.pingId }).getBytes(), false);
-        return;
-      case 'PingDelayDisconnect':
-        this.#send(new Api.Pong({ msgId: toBig(msgId), pingId: obj.pingId }).getBytes(), false);
-        clearTimeout(this.#pingTimer);
-        this.#pingTimer = setTimeout(() => this.close(), obj.disconnectDelay * 1000);
-        this.#pingTimer.unref();
-        return;
-      case 'DestroySession':
-        this.#send(new Api.DestroySessionOk({ sessionId: obj.sessionId }).getBytes(), false);
-        return;
-      case 'GetFutureSalts': {
-        const nowS = Math.floor(Date.now() / 1000);
-        const salts = Array.from({ length: obj.num }, (_, i) => new Api.FutureSalt({ validSince: nowS + i * 3600, validUntil: nowS + (i + 1) * 3600, salt: toBig(this.key!.salt) }));
-        this.#sendRpcResult(msgId, [new Api.FutureSalts({ reqMsgId: toBig(msgId), now: nowS, salts }).getBytes()]);
-        return;
-      }
-      default:
-        return this.#onRequest(msgId, obj);
+  async #onMessage({ msgId, seqNo, obj, error }: Inbound): Promise<void> {
+    const session = this.#session!;
+    const contentRelated = (seqNo & 1) === 1;
+    const received = session.noteReceived(msgId, contentRelated);
+    if (contentRelated) {
+      this.#queueAck(msgId);
+      received.acked = true;
+    }
+    if (error || typeof obj !== 'object' || obj === null || !obj.className) {
+      received.query = true;
+      return this.#answerError(msgId, error ?? badRequest(`INPUT_METHOD_INVALID_${typeof obj === 'boolean' ? (obj ? ID.boolTrue : ID.boolFalse) : 0}`));
+    }
+    const answered = serviceAnswer(obj, msgId, session, this.key!);
+    if (answered === undefined) return this.#onRequest(msgId, obj, received);
+    for (const a of answered) {
+      if (a.kind === 'resend') this.#resend(a.message);
+      else if (a.kind === 'rpc-result') this.#sendRpcResult(msgId, [a.body]);
+      else this.#send(a.body, a.contentRelated, a.response);
+    }
+    if (obj.className === 'PingDelayDisconnect') {
+      clearTimeout(this.#pingTimer);
+      this.#pingTimer = setTimeout(() => this.close(), obj.disconnectDelay * 1000);
+      this.#pingTimer.unref();
     }
   }
 
-  async #onRequest(msgId: bigint, request: TLObject): Promise<void> {
+  async #onRequest(msgId: bigint, request: TLObject, received: Received): Promise<void> {
+    received.query = true;
     let inner = request;
     let withoutUpdates = false;
     while (WRAPPERS.has(inner.className)) {
       if (inner.className === 'InvokeWithoutUpdates') withoutUpdates = true;
+      if (inner.className === 'InvokeWithLayer') {
+        const refused = layerError(inner.layer);
+        if (refused) return this.#answerError(msgId, refused);
+      }
       inner = inner.query;
     }
     // File queries never subscribe a connection (core.telegram.org/method/invokeWithoutUpdates).
@@ -212,13 +222,30 @@ export class Connection {
       result = [rpcErrorBytes(err.code, err.errorMessage)];
     }
     if (this.#closed) return;
-    const latency = this.dc.sandbox.latencyMs(this.dc.id);
-    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    const delay = this.dc.sandbox.latencyMs(this.dc.id) + this.dc.faults.answerDelayMs();
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (this.#session!.dropped.delete(msgId)) return;
+    received.answered = true;
     this.#sendRpcResult(msgId, result);
   }
 
+  #answerError(msgId: bigint, err: RpcError): void {
+    this.dc.sandbox.countError(err.errorMessage);
+    this.dc.sandbox.log('request refused', { dc: this.dc.id, error: err.errorMessage });
+    this.#sendRpcResult(msgId, [rpcErrorBytes(err.code, err.errorMessage)]);
+  }
+
   #sendRpcResult(reqMsgId: bigint, result: Buffer[]): void {
-    this.#send([int32(ID.rpcResult), long(reqMsgId), ...result], true, true);
+    const faults = this.dc.faults;
+    if (reqMsgId < this.#lastAnsweredReq) faults.reorderedAnswers++;
+    else this.#lastAnsweredReq = reqMsgId;
+    let cut = false;
+    if (faults.resetsPending > 0 && !this.#closed && !this.#cutting) {
+      faults.resetsPending--;
+      faults.resetsDone++;
+      cut = true;
+    }
+    this.#send([int32(ID.rpcResult), long(reqMsgId), ...result], true, true, cut);
   }
 
   /** Pushes an update (Updates object) to this connection; not a response, so its msg_id is ≡ 3 mod 4. */
@@ -247,39 +274,120 @@ export class Connection {
     return id;
   }
 
-  /** Encrypts and sends one message; `body` may come in parts so a large answer is copied once, into the plaintext. */
-  #send(body: Buffer | Buffer[], contentRelated: boolean, response = false): void {
-    const key = this.key;
-    if (!key || this.#closed || this.sessionId === undefined) return;
+  /**
+   * Sends one message; `body` may come in parts so a large answer is copied once, into the plaintext. Content-related
+   * messages are kept until the client acknowledges them, for msg_resend_req. `cut` sends half of it and resets.
+   */
+  #send(body: Buffer | Buffer[], contentRelated: boolean, response = false, cut = false): void {
+    const session = this.#session;
+    if (!this.key || this.#closed || !session) return;
     const parts = Array.isArray(body) ? body : [body];
-    const bodyLength = parts.reduce((n, p) => n + p.length, 0);
-    const seqNo = contentRelated ? this.#seq++ * 2 + 1 : this.#seq * 2;
+    const message: SentMessage = {
+      msgId: this.#nextMsgId(response),
+      seqNo: contentRelated ? session.contentSent++ * 2 + 1 : session.contentSent * 2,
+      parts,
+      bytes: parts.reduce((n, p) => n + p.length, 0),
+    };
+    if (contentRelated) session.hold(message);
+    if (this.dc.faults.splitWrites && !cut) return this.#queueForContainer(message);
+    this.#write(cut, ...this.#encrypt(message));
+  }
+
+  /** Sends a held message again with its own msg_id and seq_no (core.telegram.org/mtproto/service_messages_about_messages). */
+  #resend(message: SentMessage): void {
+    this.#write(false, ...this.#encrypt(message));
+  }
+
+  /** While writes are split, messages of one tick travel in one msg_container, which is then written in pieces. */
+  #queueForContainer(message: SentMessage): void {
+    this.#outbox.push(message);
+    if (this.#outbox.length > 1) return;
+    setImmediate(() => {
+      const batch = this.#outbox;
+      this.#outbox = [];
+      if (this.#closed || !batch.length) return;
+      if (batch.length === 1) return this.#write(false, ...this.#encrypt(batch[0]!));
+      const inner: Buffer[] = [uint32(ID.msgContainer), int32(batch.length)];
+      for (const m of batch) {
+        const head = Buffer.allocUnsafe(16);
+        head.writeBigInt64LE(m.msgId, 0);
+        head.writeInt32LE(m.seqNo, 8);
+        head.writeInt32LE(m.bytes, 12);
+        inner.push(head, ...m.parts);
+      }
+      const container: SentMessage = { msgId: this.#nextMsgId(false), seqNo: this.#session!.contentSent * 2, parts: inner, bytes: inner.reduce((n, p) => n + p.length, 0) };
+      this.dc.faults.containersSent++;
+      this.#write(false, ...this.#encrypt(container));
+    });
+  }
+
+  #encrypt(message: SentMessage): Buffer[] {
+    const key = this.key!;
     const header = Buffer.allocUnsafe(32);
     header.writeBigInt64LE(key.salt, 0);
-    header.writeBigInt64LE(this.sessionId, 8);
-    header.writeBigInt64LE(this.#nextMsgId(response), 16);
-    header.writeInt32LE(seqNo, 24);
-    header.writeInt32LE(bodyLength, 28);
-    const unpadded = 32 + bodyLength;
+    header.writeBigInt64LE(this.#session!.id, 8);
+    header.writeBigInt64LE(message.msgId, 16);
+    header.writeInt32LE(message.seqNo, 24);
+    header.writeInt32LE(message.bytes, 28);
+    const unpadded = 32 + message.bytes;
     const padding = randomBytes(((16 - (unpadded % 16)) % 16) + 16);
-    const plain = Buffer.concat([header, ...parts, padding]);
+    const plain = Buffer.concat([header, ...message.parts, padding]);
     const msgKey = sha256(key.key.subarray(96, 128), plain).subarray(8, 24);
     const { key: aesKey, iv } = messageKeyIv(key.key, msgKey, 8);
-    const cipher = igeEncrypt(plain, aesKey, iv);
-    this.#write(key.keyIdBytes, msgKey, cipher);
+    return [key.keyIdBytes, msgKey, igeEncrypt(plain, aesKey, iv)];
   }
 
-  #write(...parts: Buffer[]): void {
-    if (this.#closed) return;
+  /** Answers a connection over the DC's limit with transport error -429 and closes once it is written. */
+  refuse(code: number): void {
+    const framed = this.#encoder.encode([transportErrorPayload(code)]);
+    this.#closed = true;
+    this.socket.end(Buffer.concat(framed), () => this.socket.destroy());
+    this.dc.connectionClosed(this);
+  }
+
+  #write(cut: boolean, ...parts: Buffer[]): void {
+    if (this.#closed || this.#cutting) return;
     const framed = this.#encoder.encode(parts);
-    if (this.dc.frozen) this.#heldOut.push(framed);
-    else this.#writeFramed(framed);
+    if (this.dc.frozen) this.#heldOut.push({ framed, cut });
+    else this.#writeFramed(framed, cut);
   }
 
-  #writeFramed(framed: Buffer[]): void {
+  #writeFramed(framed: Buffer[], cut = false): void {
     if (this.#closed) return;
+    if (this.#cutting) return;
+    if (cut) {
+      const whole = Buffer.concat(framed);
+      this.#cutting = true;
+      this.socket.write(whole.subarray(0, Math.max(1, whole.length >> 1)), () => this.#reset());
+      return;
+    }
+    const split = this.dc.faults.splitWrites;
+    if (split || this.#pieces.length) return this.#writePieces(split ? splitPieces(Buffer.concat(framed), split.pieces) : [Buffer.concat(framed)], split?.gapMs ?? 0);
     this.socket.cork();
     for (const part of framed) this.socket.write(part);
     this.socket.uncork();
+  }
+
+  /** Writes pieces one TCP write at a time with a pause between them; later packets queue behind. */
+  #writePieces(pieces: Buffer[], gapMs: number): void {
+    const idle = this.#pieces.length === 0;
+    this.#pieces.push(...pieces.map((p) => ({ p, gapMs })));
+    if (!idle) return;
+    const next = () => {
+      const item = this.#pieces.shift();
+      if (!item || this.#closed) {
+        this.#pieces = [];
+        return;
+      }
+      this.socket.write(item.p);
+      if (this.#pieces.length) setTimeout(next, item.gapMs);
+    };
+    next();
+  }
+
+  /** A connection reset mid-packet: the half already written stays with the client, the rest never comes. */
+  #reset(): void {
+    if (!this.#closed) this.socket.resetAndDestroy();
+    this.close();
   }
 }

@@ -5,6 +5,7 @@ import type { FloodPolicy, Sandbox, SandboxCounters } from './sandbox.ts';
 import { endpointOf } from './sandbox.ts';
 import type { SandboxEndpoint } from './client.ts';
 import type { DcState } from './dc.ts';
+import type { AnswerDelay, DcFaultState, SplitWrites } from './faults.ts';
 import type { FileSpecInput, InlineButton, MemberRole, StoredMessage, World } from './world.ts';
 import { largestSize, makeOther, type DocumentKind, type OtherKind, type PhotoSizeSpec } from './world-media.ts';
 import type { SendLimits } from './send-limits.ts';
@@ -276,6 +277,41 @@ export class SandboxControl {
    */
   revokeBot(botId: string, opts: { resetToken?: boolean } = {}): { authKeys: number; token: string } {
     return this.sandbox.revokeBot(id(botId), { resetToken: Boolean(opts?.resetToken) });
+  }
+
+  /**
+   * Answers of the DC (every DC when dcId is undefined) each wait a random time in [minMs, maxMs], so answers to
+   * requests in flight together come back in another order. null removes the delay.
+   */
+  delayAnswers(dcId: number | undefined, delay: AnswerDelay | null): void {
+    for (const dc of this.sandbox.dcsFor(dcId ?? undefined)) dc.faults.setDelay(delay);
+  }
+
+  /**
+   * What the DC sends in one tick travels in one msg_container, and every packet is written as `pieces` TCP writes
+   * cut at random points (mid-header too), `gapMs` apart. null writes whole packets again.
+   */
+  splitWrites(dcId: number | undefined, split: Partial<SplitWrites> | null = {}): void {
+    for (const dc of this.sandbox.dcsFor(dcId ?? undefined)) dc.faults.setSplit(split);
+  }
+
+  /**
+   * Too many connections: while the DC has `n` open, the next one is answered with transport error -429 and closed
+   * (core.telegram.org/mtproto/mtproto-transports#transport-errors). null removes the limit.
+   */
+  limitConnections(dcId: number | undefined, n: number | null): void {
+    for (const dc of this.sandbox.dcsFor(dcId ?? undefined)) dc.faults.setConnectionLimit(n);
+  }
+
+  /** The DC's next `count` answers are each cut half-way and their connection reset (the client resends). */
+  resetMidPacket(dcId: number | undefined, count = 1): void {
+    if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`resetMidPacket: count must be an integer ≥ 0 (got ${count}); 0 cancels`);
+    for (const dc of this.sandbox.dcsFor(dcId ?? undefined)) dc.faults.resetsPending = count;
+  }
+
+  /** The network faults set on a DC and what they did: refused connections, resets done, answers reordered. */
+  faultState(dcId: number): DcFaultState {
+    return this.sandbox.dc(dcId).faults.state();
   }
 
   /** One DC's fault state: listening (false while a restart has it down), frozen, open connections, held packets. */

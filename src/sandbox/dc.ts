@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { Connection } from './connection.ts';
 import type { NewAuthKey } from './handshake.ts';
 import type { Sandbox } from './sandbox.ts';
+import { DcFaults } from './faults.ts';
 
 /**
  * One auth key a DC knows. A temporary key (p_q_inner_data_temp*) lives until `expiresAt`; bound to a permanent key
@@ -88,6 +89,8 @@ export interface DcState {
 export class DcServer {
   readonly authKeys = new AuthKeyTable();
   readonly connections = new Set<Connection>();
+  /** Network faults set through the control API. */
+  readonly faults = new DcFaults();
   readonly #server: Server;
   port = 0;
   #host = '127.0.0.1';
@@ -100,6 +103,11 @@ export class DcServer {
   constructor(readonly id: number, readonly sandbox: Sandbox) {
     this.#server = createServer((socket) => {
       const conn = new Connection(socket, this);
+      const limit = this.faults.connectionLimit;
+      if (limit !== null && this.connections.size >= limit) {
+        this.faults.refusedConnections++;
+        return conn.refuse(-429);
+      }
       this.connections.add(conn);
       this.sandbox.counters.connections++;
     });

@@ -1,8 +1,10 @@
 // `npm run sandbox`: the sandbox DC as its own process (speed measurements need it out of the app's process).
-// Prints one JSON line with the DC endpoint and the control URL, then serves until SIGINT/SIGTERM.
+// Prints one JSON line with the DC endpoint, the control URL and the RSA public key any MTProto client needs (PEM,
+// PKCS#1 as Telegram publishes its keys, and its fingerprint), then serves until SIGINT/SIGTERM.
 //   SANDBOX_PORTS=21001,21002   fixed DC ports (below 32768)     SANDBOX_CONTROL_PORT=21000   control HTTP port
 //   SANDBOX_DCS=2               number of DCs                      SANDBOX_RSA_KEY_FILE=...     PEM private key to reuse
 import { readFileSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
 import { Sandbox } from './sandbox.ts';
 import { SandboxControl } from './control.ts';
 import { startControlServer } from './control-http.ts';
@@ -32,7 +34,13 @@ const sandbox = await new Sandbox({
 }).start();
 const control = new SandboxControl(sandbox);
 const { server, url } = await startControlServer(control, intList('SANDBOX_CONTROL_PORT')?.[0] ?? 0);
-console.log(JSON.stringify({ sandbox: control.info(), control: url }));
+const rsaPublicKey = {
+  pem: createPublicKey(sandbox.rsa.privateKey).export({ type: 'pkcs1', format: 'pem' }).toString(),
+  /** The low 64 bits of SHA1(n, e as TL bytes), as unsigned hex (how Telegram lists fingerprints) and signed decimal. */
+  fingerprintHex: BigInt.asUintN(64, BigInt(sandbox.rsa.fingerprint)).toString(16).padStart(16, '0'),
+  fingerprint: sandbox.rsa.fingerprint,
+};
+console.log(JSON.stringify({ sandbox: control.info(), control: url, rsaPublicKey }));
 
 const stop = async () => {
   server.close();

@@ -136,7 +136,8 @@ export class Sandbox {
     const handler = METHODS[name];
     if (!handler) {
       this.log('method not supported', { method: name });
-      throw badRequest('METHOD_NOT_SUPPORTED');
+      // Telegram names the method's constructor (unsigned decimal) when it does not serve it.
+      throw badRequest(`INPUT_METHOD_INVALID_${request.CONSTRUCTOR_ID >>> 0}`);
     }
     const result = await handler(new CallContext(this, conn.dc, conn, conn.key!, msgId), request);
     if (Buffer.isBuffer(result)) return [result];

@@ -94,3 +94,26 @@ export function boolBytes(value: boolean): Buffer {
 /** gramjs longs are big-integer instances; the sandbox's state keeps native bigints. */
 export const toBig = (n: bigint | number): BigInteger => bigInt(n.toString());
 export const fromBig = (n: BigInteger | number | bigint): bigint => BigInt(n.toString());
+
+/**
+ * future_salts#ae500895 req_msg_id:long now:int salts:vector<future_salt>, with the bare vector of bare
+ * future_salt (valid_since:int valid_until:int salt:long) the schema gives: gramjs's class boxes each item.
+ */
+export function futureSaltsBytes(reqMsgId: bigint, now: number, salts: { validSince: number; validUntil: number; salt: bigint }[]): Buffer {
+  const out = Buffer.alloc(20 + 16 * salts.length);
+  out.writeUInt32LE(0xae500895, 0);
+  out.writeBigInt64LE(BigInt.asIntN(64, reqMsgId), 4);
+  out.writeInt32LE(now, 12);
+  out.writeInt32LE(salts.length, 16);
+  salts.forEach((s, i) => {
+    out.writeInt32LE(s.validSince, 20 + 16 * i);
+    out.writeInt32LE(s.validUntil, 24 + 16 * i);
+    out.writeBigInt64LE(BigInt.asIntN(64, s.salt), 28 + 16 * i);
+  });
+  return out;
+}
+
+/** msgs_state_info#04deb57d req_msg_id:long info:string; the info bytes are states, not UTF-8 text. */
+export function msgsStateInfoBytes(reqMsgId: bigint, info: Buffer): Buffer {
+  return Buffer.concat([uint32(0x04deb57d), long(reqMsgId), tlBytes(info)]);
+}
