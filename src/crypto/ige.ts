@@ -88,7 +88,7 @@ export function igeEncryptWasm(data: Uint8Array, key: Uint8Array, iv: Uint8Array
  */
 function loadAddon(): { addon: IgeAddon } | { why: string } {
   const mode = process.env.STREAMBOT_IGE ?? '';
-  if (!['', 'auto', 'native', 'wasm'].includes(mode)) {
+  if (!['', 'native', 'wasm'].includes(mode)) {
     throw new Error(`STREAMBOT_IGE must be "native", "wasm" or unset (got "${mode}")`);
   }
   if (mode === 'wasm') return { why: 'STREAMBOT_IGE=wasm' };
