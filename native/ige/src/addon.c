@@ -36,7 +36,9 @@ static const char *unavailable_reason(void) {
 #endif
 }
 
-static bool cpu_ok;
+// The functions' data pointer: set when this CPU can run the kernel. (Not a global: worker threads load the addon
+// too.)
+static const int can_run = 1;
 
 #define CHECK(call)                                                          \
   do {                                                                       \
@@ -64,7 +66,8 @@ static bool get_bytes(napi_env env, napi_value value, const char *message, const
 static napi_value run(napi_env env, napi_callback_info info, ige_fn fn) {
   size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data_ptr = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, &data_ptr));
   if (argc < 3) {
     napi_throw_type_error(env, "ERR_MISSING_ARGS", "IGE takes (data, key, iv)");
     return NULL;
@@ -86,7 +89,7 @@ static napi_value run(napi_env env, napi_callback_info info, ige_fn fn) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "IGE iv must be 32 bytes");
     return NULL;
   }
-  if (!cpu_ok) {
+  if (data_ptr != &can_run) {
     napi_throw_error(env, NULL, "streambot-ige is unavailable here (see its `reason`)");
     return NULL;
   }
@@ -116,16 +119,16 @@ static napi_value encrypt(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   const char *reason = unavailable_reason();
-  cpu_ok = reason == NULL;
+  void *data_ptr = reason ? NULL : (void *)&can_run;
   napi_value available, why, fdecrypt, fencrypt;
-  CHECK(napi_get_boolean(env, cpu_ok, &available));
+  CHECK(napi_get_boolean(env, reason == NULL, &available));
   if (reason) {
     CHECK(napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &why));
   } else {
     CHECK(napi_get_undefined(env, &why));
   }
-  CHECK(napi_create_function(env, "decrypt", NAPI_AUTO_LENGTH, decrypt, NULL, &fdecrypt));
-  CHECK(napi_create_function(env, "encrypt", NAPI_AUTO_LENGTH, encrypt, NULL, &fencrypt));
+  CHECK(napi_create_function(env, "decrypt", NAPI_AUTO_LENGTH, decrypt, data_ptr, &fdecrypt));
+  CHECK(napi_create_function(env, "encrypt", NAPI_AUTO_LENGTH, encrypt, data_ptr, &fencrypt));
   CHECK(napi_set_named_property(env, exports, "available", available));
   CHECK(napi_set_named_property(env, exports, "reason", why));
   CHECK(napi_set_named_property(env, exports, "decrypt", fdecrypt));
