@@ -1,7 +1,7 @@
 # StreamBot's image: `docker build -t streambot .`, or `docker compose up -d` with docker-compose.yml (MongoDB beside
 # it). Configuration comes from the environment (README.md); the image sets none of the secrets.
 
-# Build stage: better-sqlite3 and the uws-front addon (native/uws-front) compile from source at `npm ci`, so this
+# Build stage: better-sqlite3 and the addons (native/uws-front, native/ige) compile from source at `npm ci`, so this
 # stage has a compiler; the final stage takes their built files only.
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \
@@ -10,9 +10,10 @@ RUN apt-get update \
 WORKDIR /app
 # node-gyp takes the headers of the node it builds for from the image rather than downloading them.
 ENV npm_config_nodedir=/usr/local
-# The addon is a file: dependency, so npm ci needs its sources before the rest of the app.
+# The addons are file: dependencies, so npm ci needs their sources before the rest of the app.
 COPY package.json package-lock.json ./
 COPY native/uws-front native/uws-front
+COPY native/ige native/ige
 RUN npm ci
 COPY tsconfig.json ./
 COPY actors actors
@@ -23,10 +24,12 @@ RUN npm prune --omit=dev
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
-# node_modules/uws-front is a link to native/uws-front, whose build/ holds the compiled addon.
+# node_modules/uws-front and node_modules/streambot-ige are links to native/uws-front and native/ige, whose build/
+# holds the compiled addon.
 COPY --from=build /app/package.json /app/package-lock.json /app/tsconfig.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/native/uws-front native/uws-front
+COPY --from=build /app/native/ige native/ige
 COPY --from=build /app/actors actors
 COPY --from=build /app/src src
 # The code stays root's; only DATA_DIR (SQLite and local state) is the app's to write.

@@ -18,6 +18,7 @@ import { SessionMeter } from './session-metrics.ts';
 import { AuthRevoked, LinkDown, SenderBroken, isAuthRevoked, rpcCodeOf, toActorError } from './gramjs-errors.ts';
 import type { BlockRequest, SessionApi, SessionEvent, TelegramSessionSpec } from './protocol.ts';
 import { createWorkerLogger } from '../../src/log/worker.ts';
+import { igeBackend, igeFallbackReason } from '../../src/crypto/ige.ts';
 
 const require = createRequire(import.meta.url);
 const { TelegramClient, Api, errors } = require('telegram') as typeof import('telegram');
@@ -28,6 +29,7 @@ installFastCrypto();
 
 const { session: spec } = sessionWorkerData<TelegramSessionSpec>();
 const log = createWorkerLogger((event) => postSessionEvent(event));
+log.debug({ backend: igeBackend(), fallbackReason: igeFallbackReason() }, 'AES-IGE backend');
 class GramjsLogger extends Logger {
   override log(_level: unknown, message: string): void {
     log.error({ from: 'gramjs' }, message);

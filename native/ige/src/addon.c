@@ -1,0 +1,137 @@
+// Node binding of the AES-NI IGE kernel: `available` and `reason` say whether it can run here (an x86-64 build on a
+// CPU with AES-NI and SSE4.1); decrypt(data, key, iv) and encrypt(data, key, iv) return a new Buffer.
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef STREAMBOT_IGE_AESNI
+#include "ige_aesni.h"
+#if defined(_MSC_VER)
+#include <intrin.h>
+#else
+#include <cpuid.h>
+#endif
+#endif
+
+typedef void (*ige_fn)(uint8_t *, const uint8_t *, size_t, const uint8_t *, const uint8_t *);
+
+static const char *unavailable_reason(void) {
+#ifdef STREAMBOT_IGE_AESNI
+  unsigned int ecx;
+#if defined(_MSC_VER)
+  int regs[4];
+  __cpuid(regs, 1);
+  ecx = (unsigned int)regs[2];
+#else
+  unsigned int eax, ebx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return "this CPU does not report its features (CPUID leaf 1)";
+#endif
+  if (!(ecx & (1u << 25))) return "this CPU has no AES-NI";
+  if (!(ecx & (1u << 19))) return "this CPU has no SSE4.1";
+  return NULL;
+#else
+  return "this build has no AES-NI kernel (not x86-64)";
+#endif
+}
+
+// The functions' data pointer: set when this CPU can run the kernel. (Not a global: worker threads load the addon
+// too.)
+static const int can_run = 1;
+
+#define CHECK(call)                                                          \
+  do {                                                                       \
+    if ((call) != napi_ok) {                                                 \
+      napi_throw_error(env, NULL, "streambot-ige: N-API call failed: " #call); \
+      return NULL;                                                           \
+    }                                                                        \
+  } while (0)
+
+// A Buffer or any Uint8Array: its bytes, or a TypeError naming the argument.
+static bool get_bytes(napi_env env, napi_value value, const char *message, const uint8_t **data, size_t *len) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed) {
+    napi_typedarray_type type;
+    void *ptr = NULL;
+    if (napi_get_typedarray_info(env, value, &type, len, &ptr, NULL, NULL) == napi_ok && type == napi_uint8_array) {
+      *data = (const uint8_t *)ptr;
+      return true;
+    }
+  }
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return false;
+}
+
+static napi_value run(napi_env env, napi_callback_info info, ige_fn fn) {
+  size_t argc = 3;
+  napi_value argv[3];
+  void *data_ptr = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, &data_ptr));
+  if (argc < 3) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "IGE takes (data, key, iv)");
+    return NULL;
+  }
+  const uint8_t *data, *key, *iv;
+  size_t data_len, key_len, iv_len;
+  if (!get_bytes(env, argv[0], "IGE data must be a Buffer or Uint8Array", &data, &data_len)) return NULL;
+  if (!get_bytes(env, argv[1], "IGE key must be a Buffer or Uint8Array", &key, &key_len)) return NULL;
+  if (!get_bytes(env, argv[2], "IGE iv must be a Buffer or Uint8Array", &iv, &iv_len)) return NULL;
+  if (data_len % 16 != 0) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "IGE input must be a multiple of 16 bytes");
+    return NULL;
+  }
+  if (key_len != 32) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "IGE key must be 32 bytes");
+    return NULL;
+  }
+  if (iv_len != 32) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "IGE iv must be 32 bytes");
+    return NULL;
+  }
+  if (data_ptr != &can_run) {
+    napi_throw_error(env, NULL, "streambot-ige is unavailable here (see its `reason`)");
+    return NULL;
+  }
+  void *out = NULL;
+  napi_value result;
+  CHECK(napi_create_buffer(env, data_len, &out, &result));
+  // A new Buffer never shares memory with the inputs, and nothing runs JS between here and the end of fn.
+  if (data_len > 0) fn((uint8_t *)out, data, data_len, key, iv);
+  return result;
+}
+
+#ifdef STREAMBOT_IGE_AESNI
+static napi_value decrypt(napi_env env, napi_callback_info info) {
+  return run(env, info, ige256_aesni_decrypt);
+}
+static napi_value encrypt(napi_env env, napi_callback_info info) {
+  return run(env, info, ige256_aesni_encrypt);
+}
+#else
+static napi_value decrypt(napi_env env, napi_callback_info info) {
+  return run(env, info, NULL);
+}
+static napi_value encrypt(napi_env env, napi_callback_info info) {
+  return run(env, info, NULL);
+}
+#endif
+
+NAPI_MODULE_INIT() {
+  const char *reason = unavailable_reason();
+  void *data_ptr = reason ? NULL : (void *)&can_run;
+  napi_value available, why, fdecrypt, fencrypt;
+  CHECK(napi_get_boolean(env, reason == NULL, &available));
+  if (reason) {
+    CHECK(napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &why));
+  } else {
+    CHECK(napi_get_undefined(env, &why));
+  }
+  CHECK(napi_create_function(env, "decrypt", NAPI_AUTO_LENGTH, decrypt, data_ptr, &fdecrypt));
+  CHECK(napi_create_function(env, "encrypt", NAPI_AUTO_LENGTH, encrypt, data_ptr, &fencrypt));
+  CHECK(napi_set_named_property(env, exports, "available", available));
+  CHECK(napi_set_named_property(env, exports, "reason", why));
+  CHECK(napi_set_named_property(env, exports, "decrypt", fdecrypt));
+  CHECK(napi_set_named_property(env, exports, "encrypt", fencrypt));
+  return exports;
+}
