@@ -103,10 +103,12 @@ export class LogChannelSource implements FileSource {
 
 /**
  * One stream's read-ahead: a window of READ_AHEAD_BLOCKS, or twice the sessions when there are more (one stream
- * over k sessions capped at c reaches k·c only with about 2k blocks in flight), a slow start of two blocks, and
- * READ_AHEAD_SECONDS of the client's pace.
+ * over k sessions capped at c reaches k·c only with about 2k blocks in flight), and READ_AHEAD_SECONDS of the
+ * client's pace. Following the pace, a stream starts with one block (a player probing a file, or a viewer slower
+ * than a block per second, needs no more) and opens up as soon as its client shows it drains fast; without it, a
+ * slow start of two blocks.
  */
 export function readAheadFor(config: AppConfig): ReadAheadOptions {
   const window = Math.min(64, Math.max(config.readAheadBlocks, 2 * config.botTokens.length));
-  return { window, initialWindow: Math.min(2, window), aheadSeconds: config.readAheadSeconds };
+  return { window, initialWindow: config.readAheadSeconds > 0 ? 1 : Math.min(2, window), aheadSeconds: config.readAheadSeconds };
 }

@@ -114,7 +114,7 @@ class ReadAheadStream implements BlockStream {
   readonly #idleMs: number;
   readonly #aheadSeconds: number;
   readonly #now: () => number;
-  /** (time, bytes taken so far) at the last takes: the consumer's pace. */
+  /** (time, bytes taken so far) at the last takes: the consumer's pace (the first take only starts the clock). */
   readonly #pace: { t: number; bytes: number }[] = [];
   #taken = 0;
   /** Next block to hand out; slots always hold a contiguous run starting here. */
@@ -137,7 +137,6 @@ class ReadAheadStream implements BlockStream {
     this.#idleMs = opts.idleMs;
     this.#aheadSeconds = opts.aheadSeconds;
     this.#now = opts.now;
-    this.#pace.push({ t: this.#now(), bytes: 0 });
     counters.openStreams++;
     this.#pump();
   }
@@ -187,16 +186,20 @@ class ReadAheadStream implements BlockStream {
     this.#pump();
   };
 
-  /** Blocks to keep in flight now: the slow start's, and with aheadSeconds the consumer's pace's. */
+  /**
+   * Blocks to keep in flight now: the slow start's; with aheadSeconds, no more than the first blocks until the
+   * consumer's pace is known (two takes), then that pace's worth, at least one block.
+   */
   #currentWindow(): number {
-    const window = Math.min(this.#window, this.#initialWindow + this.#cursor);
-    if (this.#aheadSeconds <= 0 || this.#pace.length < 2) return window;
+    const slowStart = Math.min(this.#window, this.#initialWindow + this.#cursor);
+    if (this.#aheadSeconds <= 0) return slowStart;
+    if (this.#pace.length < 2) return this.#initialWindow;
     const first = this.#pace[0]!;
     const last = this.#pace.at(-1)!;
     const ms = Math.max(this.#now(), last.t) - first.t;
-    if (ms <= 0) return window;
+    if (ms <= 0) return slowStart;
     const bytesPerSecond = ((last.bytes - first.bytes) * 1000) / ms;
-    return Math.max(1, Math.min(window, Math.ceil((bytesPerSecond * this.#aheadSeconds) / this.#plan.blockSize)));
+    return Math.max(1, Math.min(slowStart, Math.ceil((bytesPerSecond * this.#aheadSeconds) / this.#plan.blockSize)));
   }
 
   #pump(): void {
