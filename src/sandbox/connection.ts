@@ -2,7 +2,7 @@
 // encrypted messages (core.telegram.org/mtproto/description): salts, sessions, acks, pings, containers, RPC.
 import type { Socket } from 'node:net';
 import { igeDecrypt, igeEncrypt, messageKeyIv, randomBytes, sha256 } from './crypto.ts';
-import { FullTransportDecoder, FullTransportEncoder, transportErrorPayload } from './transport.ts';
+import { ServerTransport, quickAckToken } from './transports/detect.ts';
 import { Handshake } from './handshake.ts';
 import { RpcError } from './errors.ts';
 import { Api, ID, int32, long, readObject, rpcErrorBytes, toBig, type TLObject } from './tl.ts';
@@ -12,8 +12,7 @@ import type { AuthKeyRecord, DcServer } from './dc.ts';
 const WRAPPERS = new Set(['InvokeWithLayer', 'InitConnection', 'InvokeWithoutUpdates', 'InvokeAfterMsg', 'InvokeAfterMsgs', 'InvokeWithTakeout']);
 
 export class Connection {
-  readonly #decoder = new FullTransportDecoder();
-  readonly #encoder = new FullTransportEncoder();
+  readonly #transport = new ServerTransport();
   #handshake?: Handshake;
   key?: AuthKeyRecord;
   sessionId?: bigint;
@@ -69,7 +68,7 @@ export class Connection {
   #onData(data: Buffer): void {
     let packets: Buffer[];
     try {
-      packets = this.#decoder.push(data);
+      packets = this.#transport.push(data);
     } catch (err) {
       this.dc.sandbox.log('transport error', { dc: this.dc.id, error: (err as Error).message });
       this.close();
@@ -98,7 +97,7 @@ export class Connection {
     if (!key) {
       // Telegram answers an unknown auth key with transport error -404; clients then create a new key.
       this.dc.sandbox.counters.unknownAuthKeys++;
-      this.#write(transportErrorPayload(-404));
+      this.#emit(this.#transport.errorFrame(-404));
       return;
     }
     if (this.key && this.key !== key) return this.close();
@@ -126,10 +125,12 @@ export class Connection {
     const msgKey = packet.subarray(8, 24);
     const { key: aesKey, iv } = messageKeyIv(key.key, msgKey, 0);
     const plain = igeDecrypt(packet.subarray(24), aesKey, iv);
-    if (!sha256(key.key.subarray(88, 120), plain).subarray(8, 24).equals(msgKey)) {
+    const msgKeyLarge = sha256(key.key.subarray(88, 120), plain);
+    if (!msgKeyLarge.subarray(8, 24).equals(msgKey)) {
       this.dc.sandbox.log('msg_key mismatch', { dc: this.dc.id });
       return this.close();
     }
+    if (this.#transport.quickAckRequested(packet)) this.#emit(this.#transport.quickAck(quickAckToken(msgKeyLarge)));
     const salt = plain.readBigInt64LE(0);
     const sessionId = plain.readBigInt64LE(8);
     const msgId = plain.readBigInt64LE(16);
@@ -263,7 +264,12 @@ export class Connection {
 
   #write(...parts: Buffer[]): void {
     if (this.#closed) return;
-    const framed = this.#encoder.encode(parts);
+    this.#emit(this.#transport.frame(parts));
+  }
+
+  /** Framed packets leave in the order they were framed (an obfuscated stream depends on it), held while frozen. */
+  #emit(framed: Buffer[]): void {
+    if (this.#closed) return;
     if (this.dc.frozen) this.#heldOut.push(framed);
     else this.#writeFramed(framed);
   }
