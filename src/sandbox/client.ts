@@ -5,10 +5,9 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { ConnectionTCPFull } = require('telegram/network') as typeof import('telegram/network/index.js');
+type GramjsConnectionClass = typeof import('telegram/network/index.js').Connection;
 const { _serverKeys } = require('telegram/crypto/RSA') as { _serverKeys: Map<string, { n: unknown; e: number }> };
 const bigInt = require('big-integer') as typeof import('big-integer');
-
-type GramjsConnectionClass = typeof ConnectionTCPFull;
 
 /** What a client needs to reach a sandbox: its DC ports and public key. Plain data, so it crosses threads/processes. */
 export interface SandboxEndpoint {
@@ -25,7 +24,7 @@ export function trustSandboxKey(endpoint: SandboxEndpoint): void {
  * A gramjs connection class that dials the sandbox DC's own port for each dcId. `base` picks the transport:
  * ConnectionTCPFull (default), ConnectionTCPAbridged or ConnectionTCPObfuscated from `telegram/network`.
  */
-export function sandboxConnection<C extends GramjsConnectionClass>(endpoint: SandboxEndpoint, base: C = ConnectionTCPFull as C): C {
+export function sandboxConnection<C extends GramjsConnectionClass = typeof ConnectionTCPFull>(endpoint: SandboxEndpoint, base: C = ConnectionTCPFull as unknown as C): C {
   const Base = base as GramjsConnectionClass;
   return class SandboxConnection extends Base {
     constructor(opts: ConstructorParameters<GramjsConnectionClass>[0]) {

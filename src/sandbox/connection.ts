@@ -41,6 +41,11 @@ export class Connection {
     return this.#closed;
   }
 
+  /** The client's transport as its first bytes told it, e.g. 'obfuscated abridged'; undefined before they arrive. */
+  get transport(): string | undefined {
+    return this.#transport.name;
+  }
+
   get heldPackets(): number {
     return this.#heldIn.length;
   }
