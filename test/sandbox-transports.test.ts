@@ -5,11 +5,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Api, TelegramClient, errors } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
 import { ConnectionTCPAbridged, ConnectionTCPObfuscated, type Connection } from 'telegram/network/index.js';
 import { Sandbox, endpointOf } from '../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../src/sandbox/control.ts';
+import { TRANSPORT_RULES } from '../src/sandbox/transports/rules.ts';
 import { sandboxConnection, trustSandboxKey } from '../src/sandbox/client.ts';
 import { closeClient, quietLogger } from './support/sandbox-client.ts';
 import {
@@ -225,4 +227,11 @@ test('gramjs over ConnectionTCPAbridged logs in and downloads a file byte-exact 
 
 test('gramjs over ConnectionTCPObfuscated logs in and downloads a 2 MiB file byte-exact in 1 MiB parts', { timeout: 60_000 }, async () => {
   await downloadWithGramjs(ConnectionTCPObfuscated, 'obfuscated abridged', 2 * MiB + 12_345, MiB);
+});
+
+test('README lists every transport rule, word for word, with its error and source', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  for (const rule of TRANSPORT_RULES) {
+    assert.ok(readme.includes(`| \`${rule.id}\` | ${rule.rule} | ${rule.error} | <${rule.source}> |`), `README's rules table has ${rule.id} as listed`);
+  }
 });
