@@ -75,7 +75,7 @@ export class Connection {
     try {
       packets = this.#transport.push(data);
     } catch (err) {
-      this.dc.sandbox.log('transport error', { dc: this.dc.id, error: (err as Error).message });
+      this.dc.sandbox.log('transport error', { dc: this.dc.id, transport: this.#transport.name, error: (err as Error).message });
       this.close();
       return;
     }
