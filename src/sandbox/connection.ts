@@ -2,7 +2,7 @@
 // encrypted messages (core.telegram.org/mtproto/description): salts, sessions, acks, pings, containers, RPC.
 import type { Socket } from 'node:net';
 import { igeDecrypt, igeEncrypt, messageKeyIv, randomBytes, sha256 } from './crypto.ts';
-import { FullTransportDecoder, FullTransportEncoder, transportErrorPayload } from './transport.ts';
+import { ServerTransport, quickAckToken } from './transports/detect.ts';
 import { Handshake, HandshakeError } from './handshake.ts';
 import { RpcError, badRequest } from './errors.ts';
 import { Api, ID, int32, long, readObject, rpcErrorBytes, toBig, uint32, type TLObject } from './tl.ts';
@@ -16,8 +16,7 @@ import { splitPieces } from './faults.ts';
 const WRAPPERS = new Set(['InvokeWithLayer', 'InitConnection', 'InvokeWithoutUpdates', 'InvokeAfterMsg', 'InvokeAfterMsgs', 'InvokeWithTakeout']);
 
 export class Connection {
-  readonly #decoder = new FullTransportDecoder();
-  readonly #encoder = new FullTransportEncoder();
+  readonly #transport = new ServerTransport();
   #handshake?: Handshake;
   key?: AuthKeyRecord;
   sessionId?: bigint;
@@ -39,6 +38,8 @@ export class Connection {
   /** What a frozen DC received (packets) and would have sent (framed parts), released in order when it thaws. */
   #heldIn: Buffer[] = [];
   #heldOut: { framed: Buffer[]; cut: boolean }[] = [];
+  /** A transport error to answer as soon as the client's transport is known (a connection over the DC's limit). */
+  #refusal?: number;
 
   constructor(readonly socket: Socket, readonly dc: DcServer) {
     socket.setNoDelay(true);
@@ -49,6 +50,11 @@ export class Connection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The client's transport as its first bytes told it, e.g. 'obfuscated abridged'; undefined before they arrive. */
+  get transport(): string | undefined {
+    return this.#transport.name;
   }
 
   get heldPackets(): number {
@@ -78,10 +84,14 @@ export class Connection {
   #onData(data: Buffer): void {
     let packets: Buffer[];
     try {
-      packets = this.#decoder.push(data);
+      packets = this.#transport.push(data);
     } catch (err) {
-      this.dc.sandbox.log('transport error', { dc: this.dc.id, error: (err as Error).message });
+      this.dc.sandbox.log('transport error', { dc: this.dc.id, transport: this.#transport.name, error: (err as Error).message });
       this.close();
+      return;
+    }
+    if (this.#refusal !== undefined) {
+      if (this.#transport.name !== undefined && !this.#closed) this.#sendRefusal(this.#refusal);
       return;
     }
     if (this.dc.frozen) {
@@ -107,7 +117,7 @@ export class Connection {
     if (!key) {
       // Telegram answers an unknown auth key with transport error -404; clients then create a new key.
       this.dc.sandbox.counters.unknownAuthKeys++;
-      this.#write(false, transportErrorPayload(-404));
+      this.#emit(this.#transport.errorFrame(-404));
       return;
     }
     if (this.key && this.key !== key) return this.close();
@@ -126,7 +136,7 @@ export class Connection {
     } catch (err) {
       if (!(err instanceof HandshakeError)) throw err;
       this.dc.sandbox.log('auth key exchange refused', { dc: this.dc.id, reason: err.message });
-      return this.#write(false, transportErrorPayload(err.transportCode));
+      return this.#emit(this.#transport.errorFrame(err.transportCode));
     }
     const { answer, authKey } = handled;
     if (authKey) {
@@ -143,10 +153,12 @@ export class Connection {
     const msgKey = packet.subarray(8, 24);
     const { key: aesKey, iv } = messageKeyIv(key.key, msgKey, 0);
     const plain = igeDecrypt(packet.subarray(24), aesKey, iv);
-    if (!sha256(key.key.subarray(88, 120), plain).subarray(8, 24).equals(msgKey)) {
+    const msgKeyLarge = sha256(key.key.subarray(88, 120), plain);
+    if (!msgKeyLarge.subarray(8, 24).equals(msgKey)) {
       this.dc.sandbox.log('msg_key mismatch', { dc: this.dc.id });
       return this.close();
     }
+    if (this.#transport.quickAckRequested(packet)) this.#emit(this.#transport.quickAck(quickAckToken(msgKeyLarge)));
     const salt = plain.readBigInt64LE(0);
     const sessionId = plain.readBigInt64LE(8);
     const msgId = plain.readBigInt64LE(16);
@@ -337,17 +349,31 @@ export class Connection {
     return [key.keyIdBytes, msgKey, igeEncrypt(plain, aesKey, iv)];
   }
 
-  /** Answers a connection over the DC's limit with transport error -429 and closes once it is written. */
+  /**
+   * Answers a connection over the DC's limit with transport error `code` (-429) and closes once it is written. The
+   * error is framed in the client's transport, which its first bytes tell: until they come, nothing is sent.
+   */
   refuse(code: number): void {
-    const framed = this.#encoder.encode([transportErrorPayload(code)]);
+    this.#refusal = code;
+    this.dc.connectionClosed(this);
+    // A client that never sends a byte is not waited for.
+    setTimeout(() => this.close(), 10_000).unref();
+  }
+
+  #sendRefusal(code: number): void {
+    const framed = this.#transport.errorFrame(code);
     this.#closed = true;
     this.socket.end(Buffer.concat(framed), () => this.socket.destroy());
-    this.dc.connectionClosed(this);
   }
 
   #write(cut: boolean, ...parts: Buffer[]): void {
     if (this.#closed || this.#cutting) return;
-    const framed = this.#encoder.encode(parts);
+    this.#emit(this.#transport.frame(parts), cut);
+  }
+
+  /** Framed packets leave in the order they were framed (an obfuscated stream depends on it), held while frozen. */
+  #emit(framed: Buffer[], cut = false): void {
+    if (this.#closed) return;
     if (this.dc.frozen) this.#heldOut.push({ framed, cut });
     else this.#writeFramed(framed, cut);
   }

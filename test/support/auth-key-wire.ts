@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { igeDecrypt, igeEncrypt } from '../../src/crypto/ige.ts';
-import { FullTransportDecoder, FullTransportEncoder } from '../../src/sandbox/transport.ts';
+import { Inbox, clientCodec } from './mtproto-wire.ts';
 import { Api, BinaryReader, readBigIntFromBuffer, toSignedLittleBuffer, type TLObject } from '../../src/sandbox/tl.ts';
 
 export const sha1 = (...parts: Uint8Array[]): Buffer => {
@@ -51,8 +51,8 @@ export const readTl = (data: Buffer): TLObject => new BinaryReader(data).tgReadO
 // ── transport ────────────────────────────────────────────────────────
 /** One TCP connection speaking the full transport; a 4-byte packet is a transport error code. */
 export class WireConnection {
-  readonly #decoder = new FullTransportDecoder();
-  readonly #encoder = new FullTransportEncoder();
+  readonly #codec = clientCodec('full');
+  readonly #inbox = new Inbox();
   readonly #packets: Buffer[] = [];
   /** Callers of next() waiting, served in call order so concurrent exchanges each get the answer to their query. */
   readonly #consumers: Array<(packet: Buffer | null) => void> = [];
@@ -61,7 +61,11 @@ export class WireConnection {
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (d) => {
-      for (const packet of this.#decoder.push(d)) {
+      this.#inbox.push(d);
+      for (let frame = this.#codec.decode(this.#inbox); frame; frame = this.#codec.decode(this.#inbox)) {
+        // A transport error is kept as the 4-byte packet it was on the wire.
+        const packet = frame.kind === 'payload' ? frame.payload : frame.kind === 'error' ? Buffer.from(new Int32Array([frame.code]).buffer) : undefined;
+        if (!packet) continue;
         const consumer = this.#consumers.shift();
         if (consumer) consumer(packet);
         else this.#packets.push(packet);
@@ -82,7 +86,7 @@ export class WireConnection {
   }
 
   send(payload: Buffer): void {
-    for (const part of this.#encoder.encode([payload])) this.socket.write(part);
+    this.socket.write(this.#codec.encode(payload));
   }
 
   /** The next packet, or null once the server closed the connection. Fails after `ms` without one. */

@@ -1,0 +1,11 @@
+// The transport rules the sandbox keeps (core.telegram.org/mtproto/mtproto-transports). README's rules table has one
+// row per entry, word for word, and test/sandbox-transports.test.ts checks both the rows and the behaviour.
+import type { Rule } from '../rules.ts';
+
+export const TRANSPORT_RULES: readonly Rule[] = [
+  { id: 'transport-detect', rule: 'the transport is told from the first bytes: `0xef` abridged, `0xeeeeeeee` intermediate, `0xdddddddd` padded intermediate, a zero second int (seqno 0) full, else a 64-byte obfuscation header; every answer comes in the client\'s framing', error: '(no error)', source: 'https://core.telegram.org/mtproto/mtproto-transports' },
+  { id: 'transport-obfuscation', rule: 'an obfuscated connection: AES-256-CTR both ways, keys and IVs from header bytes 8..56 (the server encrypts with the reversed header\'s); the decrypted tag at bytes 56..60 must name abridged, intermediate or padded intermediate', error: 'connection closed', source: 'https://core.telegram.org/mtproto/mtproto-transports#transport-obfuscation' },
+  { id: 'transport-refused', rule: 'first bytes the sandbox does not speak (HTTP, fake TLS) or framing no client sends: an empty or over 2 MiB packet, an intermediate length not in 4-byte words, a full-transport checksum or seqno that is wrong', error: 'connection closed', source: 'https://core.telegram.org/mtproto/mtproto-transports' },
+  { id: 'quick-ack', rule: 'an encrypted message whose envelope sets the quick-ack bit (abridged, intermediate, padded intermediate) gets its token once decrypted: the first 32 bits of SHA-256(auth_key[88..120] + plaintext) with the top bit set, byte-swapped in abridged, as is in intermediate, after `0xffffffff` in padded intermediate; the full transport has none', error: '(no error)', source: 'https://core.telegram.org/mtproto/mtproto-transports#quick-ack' },
+  { id: 'transport-error-framing', rule: 'a transport error is the negative code as a 4-byte payload in the client\'s framing (abridged `01 6c fe ff ff` for -404; padded intermediate with under 8 bytes of padding)', error: 'transport error -404', source: 'https://core.telegram.org/mtproto/mtproto-transports#transport-errors' },
+];
