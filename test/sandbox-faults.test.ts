@@ -348,11 +348,17 @@ test('limitConnections: the connection over the limit gets transport error -429 
   }
 });
 
-test('on the wire: the connection over the limit reads one packet holding -429, then the socket closes', bounded, async () => {
+test('on the wire: the connection over the limit reads one packet holding -429 in its transport, then the socket closes', bounded, async () => {
   const ep = endpointOf(sandbox);
   control.limitConnections(2, 0);
   try {
     const t = await FullTransport.open(ep.host, ep.ports[2]!);
+    // The server frames the error in the client's transport, which the client's first bytes tell.
+    const head = Buffer.alloc(20);
+    head.writeBigInt64LE(BigInt(Math.floor(Date.now() / 1000)) << 32n, 8);
+    const body = new Api.ReqPqMulti({ nonce: bigInt(12345) }).getBytes();
+    head.writeInt32LE(body.length, 16);
+    t.send(Buffer.concat([head, body]));
     const packet = await t.recv();
     assert.equal(packet.length, 4);
     assert.equal(packet.readInt32LE(0), -429);
@@ -364,7 +370,7 @@ test('on the wire: the connection over the limit reads one packet holding -429, 
 
 test('on the wire: split writes still frame whole packets, and answers of one tick share a msg_container', bounded, async () => {
   const ep = endpointOf(sandbox);
-  const s = await WireSession.open(ep.host, ep.ports[2]!, { n: BigInt(ep.rsa.n), e: ep.rsa.e, fingerprint: ep.rsa.fingerprint });
+  const s = await WireSession.open(ep.host, ep.ports[2]!, { n: BigInt(ep.rsa.n), e: ep.rsa.e, fingerprint: ep.rsa.fingerprint }, 2);
   try {
     control.splitWrites(2, { pieces: 6, gapMs: 1 });
     const before = control.faultState(2).containersSent;
@@ -381,7 +387,7 @@ test('on the wire: split writes still frame whole packets, and answers of one ti
 
 test('on the wire: resetMidPacket delivers half a packet and resets the connection', bounded, async () => {
   const ep = endpointOf(sandbox);
-  const s = await WireSession.open(ep.host, ep.ports[2]!, { n: BigInt(ep.rsa.n), e: ep.rsa.e, fingerprint: ep.rsa.fingerprint });
+  const s = await WireSession.open(ep.host, ep.ports[2]!, { n: BigInt(ep.rsa.n), e: ep.rsa.e, fingerprint: ep.rsa.fingerprint }, 2);
   const before = control.faultState(2).resetsDone;
   try {
     control.resetMidPacket(2);
