@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { exposeSession, postSessionEvent, sessionWorkerData, transferBlock } from './worker-side.ts';
 import { installFastCrypto } from './fast-crypto.ts';
+import { FastSocket } from './fast-socket.ts';
 import { closeClient } from './close-client.ts';
 import { PersistentSession } from './persistent-session.ts';
 import { LinkHealth } from './link-health.ts';
@@ -84,6 +85,7 @@ async function connectClient(saved: string | undefined): Promise<{ restored: boo
   if (!restored && spec.sandbox) s.setDC(1, spec.sandbox.host, spec.sandbox.ports[1]!);
   const client = new TelegramClient(s, spec.apiId, spec.apiHash, {
     connection,
+    networkSocket: FastSocket as any,
     floodSleepThreshold: 0,
     autoReconnect: true,
     // Only gramjs's errors are worth a line; they go through the session's logger rather than its console.log.
