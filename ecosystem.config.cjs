@@ -31,6 +31,10 @@ function memory(name, fallback) {
 const appLimitMb = /^\d{1,7}$/.test(process.env.MEMORY_LIMIT_MB ?? '') ? Number(process.env.MEMORY_LIMIT_MB) : null;
 const defaultMemory = appLimitMb ? `${Math.ceil(appLimitMb * 1.25)}M` : '1536M';
 
+// pm2 would start a missing script and restart it forever; a clear word at `pm2 start` is more use.
+const MAIN = 'dist/src/main.js';
+if (!fs.existsSync(path.join(__dirname, MAIN))) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+
 const logDir = path.resolve(__dirname, process.env.LOG_DIR || 'logs');
 // SIGKILL only once StreamBot had the time to finish its shutdown (streams closed, usage flushed, store closed).
 const SHUTDOWN_MARGIN_SECONDS = 10;
@@ -40,11 +44,11 @@ module.exports = {
     {
       name: 'streambot',
       cwd: __dirname,
-      // `npm start` runs `tsx src/main.ts`, whose CLI runs the app in a child process; pm2 must watch (and kill) the
-      // app itself, so node is started directly with tsx's loader, as one process. interpreter 'none' keeps pm2's
-      // own wrapper out, which would otherwise try to load ts-node for a .ts script.
+      // The compiled app (`npm run build`), as `npm start` runs it but without npm standing between pm2's signals
+      // and StreamBot: pm2 must watch (and kill) the app itself, as one process. interpreter 'none' keeps pm2's own
+      // wrapper out of the process.
       script: 'node',
-      args: ['--import', 'tsx', 'src/main.ts'],
+      args: [MAIN],
       interpreter: 'none',
       // Sessions are worker threads of this one process: more instances would be more bots logging in, not more
       // capacity, and cluster mode would share the port between unrelated processes.

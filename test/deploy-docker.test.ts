@@ -52,7 +52,7 @@ test('the Dockerfile passes the linter, which does catch a broken one', () => {
   assert.ok(lintDockerfile(broken).length >= 2, 'the linter reports an unknown flag and a WORKDIR without a path');
 });
 
-test('the image: a build stage with a compiler, a final stage that runs as a user, checks /healthz and starts src/main.ts', () => {
+test('the image: a build stage with a compiler that compiles the app, a final stage that runs as a user, checks /healthz and starts dist/src/main.js', () => {
   const [build, final, ...more] = stages();
   assert.equal(more.length, 0, 'two stages');
   assert.match(build!.image, /^node:20-/);
@@ -60,6 +60,7 @@ test('the image: a build stage with a compiler, a final stage that runs as a use
   const buildRuns = of(build!, 'RUN').map((i) => i.getArgumentsContent() ?? '');
   for (const tool of ['python3', 'make', 'g++']) assert.ok(buildRuns.some((r) => r.includes('apt-get install') && r.split(/\s+/).includes(tool)), `${tool} installed`);
   assert.ok(buildRuns.some((r) => r === 'npm ci') && buildRuns.some((r) => r === 'npm prune --omit=dev'));
+  assert.ok(buildRuns.indexOf('npm run build') > buildRuns.indexOf('npm ci') && buildRuns.indexOf('npm run build') < buildRuns.indexOf('npm prune --omit=dev'), 'built while typescript is installed');
   assert.ok(of(final!, 'RUN').every((i) => !/apt-get install|npm (ci|install)/.test(i.getArgumentsContent() ?? '')), 'nothing is built or installed in the final stage');
 
   const user = of(final!, 'USER').at(-1)?.getArgumentsContent();
@@ -69,11 +70,11 @@ test('the image: a build stage with a compiler, a final stage that runs as a use
   assert.ok(healthcheck, 'a HEALTHCHECK');
   assert.match(healthcheck.getArgumentsContent() ?? '', /^CMD \["node", "-e", ".*fetch\(.*\/healthz/);
   const [cmd] = of(final!, 'CMD');
-  assert.deepEqual(json(cmd!), ['node', '--import', 'tsx', 'src/main.ts']);
-  // The same start as `npm start`, which runs tsx, a runtime dependency that npm prune --omit=dev keeps.
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
-  assert.equal(pkg.scripts.start, 'tsx src/main.ts');
-  assert.ok(pkg.dependencies.tsx, 'tsx is in dependencies');
+  assert.deepEqual(json(cmd!), ['node', 'dist/src/main.js']);
+  // The same start as `npm start`: the compiled app, no TypeScript loader.
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(pkg.scripts.start, 'node dist/src/main.js');
+  assert.equal(pkg.scripts.build, 'node scripts/build.mjs');
 });
 
 /** .dockerignore patterns as the Docker builder reads them (only the forms the file uses: paths and * globs). */
@@ -86,7 +87,7 @@ function ignored(path: string): boolean {
 }
 
 test('.dockerignore keeps .env and host builds out, and everything the build stage copies in', () => {
-  for (const p of ['.env', '.git', 'node_modules', 'native/uws-front/build', 'data', 'npm-debug.log']) assert.ok(ignored(p), `${p} is ignored`);
+  for (const p of ['.env', '.git', 'node_modules', 'dist', 'native/uws-front/build', 'data', 'npm-debug.log']) assert.ok(ignored(p), `${p} is ignored`);
   const [build] = stages();
   const sources = of(build!, 'COPY').flatMap((i) => args(i).slice(0, -1));
   assert.ok(sources.length > 0);
@@ -172,7 +173,11 @@ test('the Dockerfile\'s steps on a copy of the repository give a tree whose CMD 
 
   // What npm prune removed stays out of the image; what the app needs at run time is in it.
   for (const gone of ['typescript', 'pm2', 'dockerfile-utils']) assert.equal(existsSync(join(image, 'node_modules', gone)), false, `${gone} pruned`);
-  for (const kept of ['tsx', 'better-sqlite3', 'uWebSockets.js', 'telegram']) assert.ok(existsSync(join(image, 'node_modules', kept)), `${kept} kept`);
+  for (const kept of ['better-sqlite3', 'uWebSockets.js', 'telegram']) assert.ok(existsSync(join(image, 'node_modules', kept)), `${kept} kept`);
+  assert.ok(existsSync(join(image, 'dist/src/main.js')) && existsSync(join(image, 'dist/actors/session/worker.js')), 'the compiled app is in the image');
+  assert.equal(existsSync(join(image, 'src')) || existsSync(join(image, 'actors')), false, 'the image holds no TypeScript sources');
+  // tsx stays a dependency (`npm run demo`), but the compiled app, its session workers included, must run without it.
+  rmSync(join(image, 'node_modules', 'tsx'), { recursive: true, force: true });
   assert.ok(existsSync(join(image, 'native/uws-front/build/Release/uws_front.node')), 'the built addon is in the image');
   assert.ok(existsSync(join(image, 'node_modules/uws-front/index.js')), 'node_modules/uws-front still leads to it');
 

@@ -3,7 +3,7 @@
 // happened.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,8 @@ import { Sandbox } from '../src/sandbox/sandbox.ts';
 import { SandboxControl } from '../src/sandbox/control.ts';
 import { startControlServer } from '../src/sandbox/control-http.ts';
 import { freePort } from '../src/app/free-port.ts';
+// @ts-expect-error: a plain .mjs script without types
+import { ensureBuilt } from '../scripts/build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pm2Bin = join(root, 'node_modules', 'pm2', 'bin', 'pm2');
@@ -65,6 +67,9 @@ function alive(pid: number): boolean {
   }
 }
 
+// pm2 runs the compiled app, as production does: built here when dist/ is missing or older than the sources.
+before(() => (ensureBuilt as () => string)(), { timeout: 300_000 });
+
 test('the ecosystem file: one forked process, kill_timeout after the grace period, settings named when bad', () => {
   const load = (env: Record<string, string>) =>
     spawnSync(process.execPath, ['-e', `process.stdout.write(JSON.stringify(require(${JSON.stringify(ecosystem)}).apps))`], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
@@ -73,6 +78,8 @@ test('the ecosystem file: one forked process, kill_timeout after the grace perio
   const [app, ...more] = JSON.parse(defaults.stdout) as Record<string, unknown>[];
   assert.equal(more.length, 0);
   assert.equal(app!.exec_mode, 'fork');
+  assert.equal(app!.script, 'node');
+  assert.deepEqual(app!.args, ['dist/src/main.js'], 'the compiled app, no TypeScript loader');
   assert.equal(app!.instances, 1);
   assert.equal(app!.kill_timeout, 40_000);
   assert.equal(app!.max_memory_restart, '1536M');
@@ -89,6 +96,18 @@ test('the ecosystem file: one forked process, kill_timeout after the grace perio
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /SHUTDOWN_GRACE_SECONDS must be a whole number of seconds/);
   assert.match(load({ MAX_MEMORY_RESTART: '1.5G' }).stderr, /MAX_MEMORY_RESTART must be bytes or a number with K, M or G/);
+});
+
+test('the ecosystem file beside no build says to build first', () => {
+  const bare = mkdtempSync(join(tmpdir(), 'streambot-pm2-unbuilt-'));
+  try {
+    copyFileSync(ecosystem, join(bare, 'ecosystem.config.cjs'));
+    const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(bare, 'ecosystem.config.cjs'))})`], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /dist\/src\/main\.js is missing: run `npm run build` first/);
+  } finally {
+    rmSync(bare, { recursive: true, force: true });
+  }
 });
 
 let sandbox: Sandbox;

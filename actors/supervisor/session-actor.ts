@@ -15,6 +15,11 @@ import { isLogEvent, writeWorkerLog } from '../../src/log/from-worker.ts';
 export { errorSummary, type SessionSnapshot } from './snapshot.ts';
 
 const SHIM = new URL('../worker-shim.mjs', import.meta.url);
+// V8 grows each isolate's young generation to 32 MiB at the first bursts (login, the TL schema, the first transfers)
+// and keeps it: in a session worker that was most of what one more session cost. Blocks travel as Buffers, off the
+// heap, so a small young generation costs downloads nothing measurable; it took one session's idle RSS from about
+// 59 MiB to about 40.
+const SESSION_YOUNG_GENERATION_MB = 8;
 
 /** Every worker serves SessionApi; the bot's own session also serves BotApi. */
 type WorkerApi = SessionApi & BotApi;
@@ -133,7 +138,7 @@ export class SessionActor {
     this.#downHandled = false;
     const { port1, port2 } = new MessageChannel();
     const workerData: SessionWorkerData = { entry: this.#opts.workerEntry, index: this.index, session: this.#spec, events: port2 };
-    const worker = new Worker(SHIM, { workerData, transferList: [port2], name: `session-${this.index}` });
+    const worker = new Worker(SHIM, { workerData, transferList: [port2], name: `session-${this.index}`, resourceLimits: { maxYoungGenerationSizeMb: SESSION_YOUNG_GENERATION_MB } });
     this.#worker = worker;
     this.#events = port1;
     this.#remote = Comlink.wrap<WorkerApi>(nodeEndpoint(worker as Parameters<typeof nodeEndpoint>[0]));

@@ -9,6 +9,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { controlClient, type ControlClient } from '../../src/sandbox/control-client.ts';
 import type { SandboxEndpoint } from '../../src/sandbox/client.ts';
+// @ts-expect-error: a plain .mjs script without types
+import { ensureBuilt } from '../../scripts/build.mjs';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -46,9 +48,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A .ts entry run as Node runs StreamBot in production today (`tsx`). */
+/** A .ts entry run under tsx (the sandbox, the load generator, and StreamBot's sources for a comparison). */
 function spawnTs(entry: string, args: string[], env: NodeJS.ProcessEnv, stdio: 'pipe' | 'log', logPath?: string): ChildProcess {
-  const child = track(spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return spawnNode(['--import', 'tsx', entry, ...args], env, stdio, logPath);
+}
+
+function spawnNode(nodeArgs: string[], env: NodeJS.ProcessEnv, stdio: 'pipe' | 'log', logPath?: string): ChildProcess {
+  const child = track(spawn(process.execPath, nodeArgs, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   if (stdio === 'log' && logPath) {
     const log = createWriteStream(logPath);
     child.stdout!.pipe(log);
@@ -105,14 +111,18 @@ export interface StreamBotOptions {
 export const BENCH_API_TOKEN = 'bench-api-token-0123456789abcdef';
 
 /**
- * StreamBot as `npm start` runs it (`tsx src/main.ts`, configured by environment variables), with limits meant for
- * one user opened up: every bench client is 127.0.0.1. Resolves once every session is ready.
+ * StreamBot as `npm start` runs it (the compiled app, `node dist/src/main.js`, built first when dist/ is missing or
+ * older than the sources; configured by environment variables), with limits meant for one user opened up: every
+ * bench client is 127.0.0.1. Resolves once every session is ready. BENCH_STREAMBOT_RUNTIME=tsx runs the sources under
+ * tsx instead, to compare.
  */
 export async function startStreamBot(o: StreamBotOptions): Promise<StreamBotProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'streambot-bench-'));
   const logPath = join(dir, 'streambot.log');
-  const child = spawnTs('src/main.ts', [], {
+  const underTsx = process.env.BENCH_STREAMBOT_RUNTIME === 'tsx';
+  if (!underTsx) (ensureBuilt as () => string)();
+  const child = spawnNode(underTsx ? ['--import', 'tsx', 'src/main.ts'] : ['dist/src/main.js'], {
     BOT_TOKEN: o.tokens[0]!,
     ADDITIONAL_BOT_TOKENS: o.tokens.slice(1).join(','),
     LOG_CHANNEL: `-100${o.channelId}`,

@@ -1,4 +1,5 @@
 // Assembles StreamBot: store, session actors under the supervisor, and the HTTP range server.
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createLogger } from '../log/index.ts';
@@ -20,7 +21,9 @@ import type { AppConfig } from '../config/index.ts';
 import type { SandboxEndpoint } from '../sandbox/client.ts';
 import type { SessionEvent, TelegramSessionSpec } from '../../actors/session/protocol.ts';
 
-const SESSION_WORKER = fileURLToPath(new URL('../../actors/session/worker.ts', import.meta.url));
+// The session worker in the same form as this module: worker.js beside the compiled app (dist/), worker.ts from the
+// sources, so a compiled app never starts a worker that needs a TypeScript loader.
+const SESSION_WORKER = fileURLToPath(new URL(`../../actors/session/worker${extname(import.meta.url)}`, import.meta.url));
 
 export interface App {
   config: AppConfig;
