@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { igeDecrypt, igeEncrypt } from '../../src/crypto/ige.ts';
 import { Inbox, clientCodec } from './mtproto-wire.ts';
+import { decryptServerMessage, encryptClientMessage, type MessageFields } from './mtproto-messages.ts';
 import { Api, BinaryReader, readBigIntFromBuffer, toSignedLittleBuffer, type TLObject } from '../../src/sandbox/tl.ts';
 
 export const sha1 = (...parts: Uint8Array[]): Buffer => {
@@ -262,45 +263,14 @@ export async function createAuthKey(conn: WireConnection, opts: ExchangeOptions)
 }
 
 // ── MTProto 2.0 encrypted messages ───────────────────────────────────
-function keyIv2(authKey: Buffer, msgKey: Buffer, x: 0 | 8): { key: Buffer; iv: Buffer } {
-  const a = sha256(msgKey, authKey.subarray(x, x + 36));
-  const b = sha256(authKey.subarray(x + 40, x + 76), msgKey);
-  return {
-    key: Buffer.concat([a.subarray(0, 8), b.subarray(8, 24), a.subarray(24, 32)]),
-    iv: Buffer.concat([b.subarray(0, 8), a.subarray(8, 24), b.subarray(24, 32)]),
-  };
-}
-
-export interface Envelope {
-  salt: bigint;
-  sessionId: bigint;
-  msgId: bigint;
-  seqNo: number;
-  body: Buffer;
-}
+export type Envelope = MessageFields;
 
 export function encrypt2(authKey: ClientAuthKey, m: Envelope): Buffer {
-  const head = Buffer.alloc(32);
-  head.writeBigInt64LE(m.salt, 0);
-  head.writeBigInt64LE(m.sessionId, 8);
-  head.writeBigInt64LE(m.msgId, 16);
-  head.writeInt32LE(m.seqNo, 24);
-  head.writeInt32LE(m.body.length, 28);
-  const unpadded = 32 + m.body.length;
-  const plain = Buffer.concat([head, m.body, randomBytes(((16 - (unpadded % 16)) % 16) + 16)]);
-  const msgKey = sha256(authKey.key.subarray(88, 120), plain).subarray(8, 24);
-  const { key, iv } = keyIv2(authKey.key, msgKey, 0);
-  return Buffer.concat([authKey.keyId, msgKey, igeEncrypt(plain, key, iv)]);
+  return encryptClientMessage(authKey.key, authKey.keyId, m).payload;
 }
 
 export function decrypt2(authKey: ClientAuthKey, packet: Buffer): Envelope {
-  if (!packet.subarray(0, 8).equals(authKey.keyId)) throw new Error('answer under another auth key');
-  const msgKey = packet.subarray(8, 24);
-  const { key, iv } = keyIv2(authKey.key, msgKey, 8);
-  const plain = igeDecrypt(packet.subarray(24), key, iv);
-  if (!sha256(authKey.key.subarray(96, 128), plain).subarray(8, 24).equals(msgKey)) throw new Error('answer msg_key mismatch');
-  const length = plain.readInt32LE(28);
-  return { salt: plain.readBigInt64LE(0), sessionId: plain.readBigInt64LE(8), msgId: plain.readBigInt64LE(16), seqNo: plain.readInt32LE(24), body: plain.subarray(32, 32 + length) };
+  return decryptServerMessage(authKey.key, authKey.keyId, packet);
 }
 
 const RPC_RESULT = 0xf35c6d01;

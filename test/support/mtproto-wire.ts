@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { createCipheriv, createHash, randomBytes, randomInt, type Cipher } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { igeDecrypt, igeEncrypt } from '../../src/crypto/ige.ts';
+import { decryptServerMessage, encryptClientMessage, type MessageFields } from './mtproto-messages.ts';
 
 export type WireTransport = 'abridged' | 'intermediate' | 'padded-intermediate' | 'full';
 export const WIRE_TRANSPORTS: readonly WireTransport[] = ['abridged', 'intermediate', 'padded-intermediate', 'full'];
@@ -335,61 +335,16 @@ export function randomAuthKey(): AuthKey {
   return { key, id: sha('sha1', key).subarray(12, 20) };
 }
 
-/** MTProto 2.0 key derivation (core.telegram.org/mtproto/description#defining-aes-key-and-initialization-vector). */
-function aesKeyIv(authKey: Buffer, msgKey: Buffer, x: number): { key: Buffer; iv: Buffer } {
-  const a = sha('sha256', msgKey, authKey.subarray(x, x + 36));
-  const b = sha('sha256', authKey.subarray(40 + x, 76 + x), msgKey);
-  return {
-    key: Buffer.concat([a.subarray(0, 8), b.subarray(8, 24), a.subarray(24, 32)]),
-    iv: Buffer.concat([b.subarray(0, 8), a.subarray(8, 24), b.subarray(24, 32)]),
-  };
-}
+export type { MessageFields } from './mtproto-messages.ts';
 
-export interface MessageFields {
-  salt: bigint;
-  sessionId: bigint;
-  msgId: bigint;
-  seqNo: number;
-  body: Buffer;
-}
-
-/**
- * A client → server encrypted message, and the quick-ack token the server answers it with: the first 32 bits of
- * msg_key_large with the top bit set (#quick-ack).
- */
+/** A client → server encrypted message, and the quick-ack token the server answers it with (#quick-ack). */
 export function encryptedMessage(authKey: AuthKey, m: MessageFields): { payload: Buffer; quickAckToken: number } {
-  const head = Buffer.alloc(32);
-  head.writeBigInt64LE(m.salt, 0);
-  head.writeBigInt64LE(m.sessionId, 8);
-  head.writeBigInt64LE(m.msgId, 16);
-  head.writeInt32LE(m.seqNo, 24);
-  head.writeInt32LE(m.body.length, 28);
-  const unpadded = 32 + m.body.length;
-  const plain = Buffer.concat([head, m.body, randomBytes(12 + ((16 - ((unpadded + 12) % 16)) % 16))]);
-  const msgKeyLarge = sha('sha256', authKey.key.subarray(88, 120), plain);
-  const msgKey = msgKeyLarge.subarray(8, 24);
-  const { key, iv } = aesKeyIv(authKey.key, msgKey, 0);
-  return {
-    payload: Buffer.concat([authKey.id, msgKey, igeEncrypt(plain, key, iv)]),
-    quickAckToken: (msgKeyLarge.readUInt32LE(0) | 0x80000000) >>> 0,
-  };
+  return encryptClientMessage(authKey.key, authKey.id, m);
 }
 
 /** Decrypts a server → client message and checks its msg_key. */
 export function decryptMessage(authKey: AuthKey, payload: Buffer): MessageFields {
-  if (!payload.subarray(0, 8).equals(authKey.id)) throw new Error('message under another auth key');
-  const msgKey = payload.subarray(8, 24);
-  const { key, iv } = aesKeyIv(authKey.key, msgKey, 8);
-  // Whole AES blocks only: what follows is padded intermediate's transport padding.
-  const plain = igeDecrypt(payload.subarray(24, 24 + ((payload.length - 24) & ~15)), key, iv);
-  if (!sha('sha256', authKey.key.subarray(96, 128), plain).subarray(8, 24).equals(msgKey)) throw new Error('server message: msg_key mismatch');
-  return {
-    salt: plain.readBigInt64LE(0),
-    sessionId: plain.readBigInt64LE(8),
-    msgId: plain.readBigInt64LE(16),
-    seqNo: plain.readInt32LE(24),
-    body: plain.subarray(32, 32 + plain.readInt32LE(28)),
-  };
+  return decryptServerMessage(authKey.key, authKey.id, payload);
 }
 
 export const PING = 0x7abe77ec;

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import bigInt from 'big-integer';
 import { Api } from 'telegram';
 import { igeDecrypt, igeEncrypt } from '../../src/crypto/ige.ts';
+import { decryptServerMessage, encryptClientMessage, type MessageFields } from './mtproto-messages.ts';
 
 const require = createRequire(import.meta.url);
 const { BinaryReader } = require('telegram/extensions') as { BinaryReader: new (b: Buffer) => { tgReadObject(): any } };
@@ -248,47 +249,15 @@ export async function handshake(t: FullTransport, rsa: ServerRsaKey, dcId = 1): 
 }
 
 // ── MTProto 2.0 encrypted messages ────────────────────────────────────
-/** msg_key and AES key/iv; x = 0 for client → server, 8 for server → client. */
-function kdf(authKey: Buffer, msgKey: Buffer, x: 0 | 8): { key: Buffer; iv: Buffer } {
-  const a = sha256(msgKey, authKey.subarray(x, x + 36));
-  const b = sha256(authKey.subarray(40 + x, 76 + x), msgKey);
-  return {
-    key: Buffer.concat([a.subarray(0, 8), b.subarray(8, 24), a.subarray(24, 32)]),
-    iv: Buffer.concat([b.subarray(0, 8), a.subarray(8, 24), b.subarray(24, 32)]),
-  };
-}
-
-export interface WireMessage {
-  salt: bigint;
-  sessionId: bigint;
-  msgId: bigint;
-  seqNo: number;
-  body: Buffer;
-}
+export type WireMessage = MessageFields;
 
 export function encryptMessage(key: AuthKey, m: WireMessage): Buffer {
-  const head = Buffer.alloc(32);
-  head.writeBigInt64LE(m.salt, 0);
-  head.writeBigInt64LE(m.sessionId, 8);
-  head.writeBigInt64LE(m.msgId, 16);
-  head.writeInt32LE(m.seqNo, 24);
-  head.writeInt32LE(m.body.length, 28);
-  const unpadded = 32 + m.body.length;
-  const plain = Buffer.concat([head, m.body, randomBytes(12 + ((16 - ((unpadded + 12) % 16)) % 16))]);
-  const msgKey = sha256(key.key.subarray(88, 120), plain).subarray(8, 24);
-  const { key: aesKey, iv } = kdf(key.key, msgKey, 0);
-  return Buffer.concat([key.id, msgKey, igeEncrypt(plain, aesKey, iv)]);
+  return encryptClientMessage(key.key, key.id, m).payload;
 }
 
 export function decryptMessage(key: AuthKey, packet: Buffer): WireMessage {
   if (packet.length === 4) throw new Error(`transport error ${packet.readInt32LE(0)}`);
-  if (!packet.subarray(0, 8).equals(key.id)) throw new Error('a packet for another auth key');
-  const msgKey = packet.subarray(8, 24);
-  const { key: aesKey, iv } = kdf(key.key, msgKey, 8);
-  const plain = igeDecrypt(packet.subarray(24), aesKey, iv);
-  if (!sha256(key.key.subarray(96, 128), plain).subarray(8, 24).equals(msgKey)) throw new Error('msg_key mismatch in a server message');
-  const length = plain.readInt32LE(28);
-  return { salt: plain.readBigInt64LE(0), sessionId: plain.readBigInt64LE(8), msgId: plain.readBigInt64LE(16), seqNo: plain.readInt32LE(24), body: plain.subarray(32, 32 + length) };
+  return decryptServerMessage(key.key, key.id, packet);
 }
 
 /** The messages a server message carries: itself, or a msg_container's list. */
