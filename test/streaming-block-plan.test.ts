@@ -5,8 +5,8 @@ import { planBlocks, listBlocks, chooseBlockSize, isValidBlockSize, MIN_BLOCK_SI
 const MiB = 1024 * 1024;
 const BLOCK_SIZES = [4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, MiB];
 
-/** Checks every property a plan must have; returns the number of blocks. */
-function checkPlan(plan: BlockPlan, size: number, start: number, end: number): number {
+/** Checks every property a plan must have (with a head ramp of `headBlockSize` when given); returns the number of blocks. */
+function checkPlan(plan: BlockPlan, size: number, start: number, end: number, headBlockSize?: number): number {
   const blocks = listBlocks(plan);
   assert.equal(blocks.length, plan.count);
   assert.ok(plan.count >= 1);
@@ -18,8 +18,14 @@ function checkPlan(plan: BlockPlan, size: number, start: number, end: number): n
     assert.equal(MiB % b.limit, 0);
     assert.equal(Math.floor(b.offset / MiB), Math.floor((b.offset + b.limit - 1) / MiB), 'block stays in one 1 MiB window');
     assert.equal(b.offset % b.limit, 0, 'aligned to its own size');
-    assert.equal(b.limit, plan.blockSize);
-    assert.equal(b.length, Math.min(plan.blockSize, size - b.offset), 'length is what the file holds there');
+    if (i < plan.head.length) {
+      assert.ok(b.limit < plan.blockSize, 'a head block is smaller than the plan\'s blocks');
+      if (i === 0) assert.equal(b.limit, headBlockSize, 'the first block is the head block size');
+      else assert.ok(b.limit >= blocks[i - 1]!.limit, 'the head ramp never shrinks');
+    } else {
+      assert.equal(b.limit, plan.blockSize);
+    }
+    assert.equal(b.length, Math.min(b.limit, size - b.offset), 'length is what the file holds there');
     assert.ok(b.length > 0, 'no block lies wholly past the end of the file');
     assert.ok(0 <= b.sliceStart && b.sliceStart < b.sliceEnd && b.sliceEnd <= b.length, `slice of block ${i}`);
     assert.equal(b.offset + b.sliceStart, pos, `block ${i} continues where the previous ended`);
@@ -32,8 +38,8 @@ function checkPlan(plan: BlockPlan, size: number, start: number, end: number): n
   const last = blocks.at(-1)!;
   assert.equal(plan.tailTrim, last.length - last.sliceEnd);
   // Minimal: the first block holds `start`, the last holds `end`.
-  assert.ok(blocks[0]!.offset <= start && start < blocks[0]!.offset + plan.blockSize);
-  assert.ok(last.offset <= end && end < last.offset + plan.blockSize);
+  assert.ok(blocks[0]!.offset <= start && start < blocks[0]!.offset + blocks[0]!.limit);
+  assert.ok(last.offset <= end && end < last.offset + last.limit);
   return blocks.length;
 }
 
@@ -136,4 +142,25 @@ test('bad input is refused with SB_ERR_* codes', () => {
     assert.throws(() => planBlocks(100, 0, 99, bs), { code: 'SB_ERR_BLOCK_SIZE_INVALID' }, String(bs));
   }
   assert.throws(() => chooseBlockSize(0), { code: 'SB_ERR_RANGE_INVALID' });
+});
+
+test('a head ramp: the first block small, then doubling with its alignment up to the first full block', () => {
+  const KiB = 1024;
+  const plan = planBlocks(8 * MiB, 0, 8 * MiB - 1, MiB, 128 * KiB);
+  assert.deepEqual(listBlocks(plan).slice(0, 5).map((b) => [b.offset / KiB, b.limit / KiB]), [[0, 128], [128, 128], [256, 256], [512, 512], [1024, 1024]]);
+  assert.equal(plan.count, 4 + 7);
+  const mid = planBlocks(8 * MiB, 1300 * KiB, 8 * MiB - 1, MiB, 128 * KiB);
+  assert.deepEqual(listBlocks(mid).slice(0, 4).map((b) => [b.offset / KiB, b.limit / KiB]), [[1280, 128], [1408, 128], [1536, 512], [2048, 1024]]);
+  // Every property, over starts and ends around block, ramp and file edges, for several head sizes.
+  for (const size of [3 * MiB + 4097, 130 * 1024, 1]) {
+    for (const h of [4096, 64 * KiB, 128 * KiB, 512 * KiB]) {
+      const starts = interesting(size, h);
+      for (const start of starts) {
+        for (const end of [start, start + 1, start + h, size - 1].filter((e) => e >= start && e < size)) checkPlan(planBlocks(size, start, end, MiB, h), size, start, end, h);
+      }
+    }
+  }
+  // A head block size not below the plan's block size changes nothing.
+  assert.deepEqual(planBlocks(4 * MiB, 10, 4 * MiB - 1, 64 * KiB, 64 * KiB).head, []);
+  assert.throws(() => planBlocks(100, 0, 99, undefined, 5000), { code: 'SB_ERR_BLOCK_SIZE_INVALID' });
 });

@@ -104,11 +104,17 @@ export class LogChannelSource implements FileSource {
 /**
  * One stream's read-ahead: a window of READ_AHEAD_BLOCKS, or twice the sessions when there are more (one stream
  * over k sessions capped at c reaches k·c only with about 2k blocks in flight), and READ_AHEAD_SECONDS of the
- * client's pace. Following the pace, a stream starts with one block (a player probing a file, or a viewer slower
- * than a block per second, needs no more) and opens up as soon as its client shows it drains fast; without it, a
- * slow start of two blocks.
+ * client's pace, its blocks ramping up from 128 KiB. Following the pace, a stream starts with one block (a player
+ * probing a file, or a viewer slower than a block per second, needs no more) and opens up as soon as its client
+ * shows it drains fast; without it, a slow start of two blocks.
  */
 export function readAheadFor(config: AppConfig): ReadAheadOptions {
   const window = Math.min(64, Math.max(config.readAheadBlocks, 2 * config.botTokens.length));
-  return { window, initialWindow: config.readAheadSeconds > 0 ? 1 : Math.min(2, window), aheadSeconds: config.readAheadSeconds };
+  return { window, initialWindow: config.readAheadSeconds > 0 ? 1 : Math.min(2, window), aheadSeconds: config.readAheadSeconds, headBlockSize: FIRST_BLOCK_BYTES };
 }
+
+/**
+ * A response's first block: about a second of a 1 Mbit/s video. Many players starting at once on 1 MiB blocks wait
+ * for every one of those megabytes to be fetched before any of them sees a byte.
+ */
+const FIRST_BLOCK_BYTES = 128 * 1024;

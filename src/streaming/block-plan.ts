@@ -21,6 +21,13 @@ export interface BlockPlan {
   headTrim: number;
   /** Bytes to drop from the end of the last block as the file returns it (which is short at end of file). */
   tailTrim: number;
+  /**
+   * Smaller blocks before the first blockSize-aligned one (see planBlocks' headBlockSize): each aligned to its own
+   * size, so every one keeps getFile's rules. Empty for a uniform plan.
+   */
+  head: readonly { offset: number; size: number }[];
+  /** Offset of the first block of blockSize (after the head). */
+  bodyOffset: number;
 }
 
 export interface PlannedBlock {
@@ -50,8 +57,14 @@ export function chooseBlockSize(rangeLength: number): number {
   return size;
 }
 
-/** Plans [start, endInclusive] of a file of `size` bytes. An empty range is the caller's to handle. */
-export function planBlocks(size: number, start: number, endInclusive: number, blockSize?: number): BlockPlan {
+/**
+ * Plans [start, endInclusive] of a file of `size` bytes. An empty range is the caller's to handle.
+ * With `headBlockSize` smaller than the block size, the plan starts with a ramp: one block of headBlockSize at the
+ * start, then blocks doubling with their alignment (128 KiB, 128 KiB, 256 KiB, 512 KiB for a 1 MiB plan from 0) up to
+ * the first aligned full block. A first byte then waits for a small block, not a whole 1 MiB one, which a crowd of
+ * players starting at once, each on its own offset, feels most.
+ */
+export function planBlocks(size: number, start: number, endInclusive: number, blockSize?: number, headBlockSize?: number): BlockPlan {
   if (!Number.isSafeInteger(size) || size <= 0) {
     throw new StreamingError('SB_ERR_RANGE_INVALID', `file size must be a positive integer, got ${size}`);
   }
@@ -60,14 +73,32 @@ export function planBlocks(size: number, start: number, endInclusive: number, bl
   }
   const bs = blockSize ?? chooseBlockSize(endInclusive - start + 1);
   if (!isValidBlockSize(bs)) throw new StreamingError('SB_ERR_BLOCK_SIZE_INVALID', `got ${bs}`);
-  const firstOffset = Math.floor(start / bs) * bs;
+  if (headBlockSize !== undefined && !isValidBlockSize(headBlockSize)) throw new StreamingError('SB_ERR_BLOCK_SIZE_INVALID', `head block size: got ${headBlockSize}`);
+  const head: { offset: number; size: number }[] = [];
+  let bodyOffset = Math.floor(start / bs) * bs;
+  if (headBlockSize !== undefined && headBlockSize < bs) {
+    let o = Math.floor(start / headBlockSize) * headBlockSize;
+    let next = headBlockSize;
+    do {
+      head.push({ offset: o, size: next });
+      o += next;
+      // The next block is as large as o's alignment allows, up to the block size.
+      next = headBlockSize;
+      while (next * 2 < bs && o % (next * 2) === 0) next *= 2;
+    } while (o % bs !== 0 && o <= endInclusive);
+    bodyOffset = o;
+  }
+  const firstOffset = head.length ? head[0]!.offset : bodyOffset;
   const lastOffset = Math.floor(endInclusive / bs) * bs;
-  const count = (lastOffset - firstOffset) / bs + 1;
-  const lastLength = Math.min(bs, size - lastOffset);
+  const bodyCount = endInclusive >= bodyOffset ? (lastOffset - bodyOffset) / bs + 1 : 0;
+  const lastBlockOffset = bodyCount ? lastOffset : head.at(-1)!.offset;
+  const lastLimit = bodyCount ? bs : head.at(-1)!.size;
+  const lastLength = Math.min(lastLimit, size - lastBlockOffset);
   return {
-    size, start, endInclusive, blockSize: bs, firstOffset, count,
+    size, start, endInclusive, blockSize: bs, firstOffset, count: head.length + bodyCount,
     headTrim: start - firstOffset,
-    tailTrim: lastLength - (endInclusive - lastOffset + 1),
+    tailTrim: lastLength - (endInclusive - lastBlockOffset + 1),
+    head, bodyOffset,
   };
 }
 
@@ -75,11 +106,13 @@ export function blockAt(plan: BlockPlan, index: number): PlannedBlock {
   if (!Number.isInteger(index) || index < 0 || index >= plan.count) {
     throw new RangeError(`block index ${index} outside 0..${plan.count - 1}`);
   }
-  const offset = plan.firstOffset + index * plan.blockSize;
-  const length = Math.min(plan.blockSize, plan.size - offset);
+  const headBlock = plan.head[index];
+  const offset = headBlock ? headBlock.offset : plan.bodyOffset + (index - plan.head.length) * plan.blockSize;
+  const limit = headBlock ? headBlock.size : plan.blockSize;
+  const length = Math.min(limit, plan.size - offset);
   const sliceStart = index === 0 ? plan.headTrim : 0;
   const sliceEnd = index === plan.count - 1 ? length - plan.tailTrim : length;
-  return { index, offset, limit: plan.blockSize, length, sliceStart, sliceEnd };
+  return { index, offset, limit, length, sliceStart, sliceEnd };
 }
 
 export function listBlocks(plan: BlockPlan): PlannedBlock[] {

@@ -29,6 +29,8 @@ export interface ReadAheadOptions {
   initialWindow?: number;
   /** Force a block size (power of two, 4 KiB..1 MiB) instead of choosing one from the range length. */
   blockSize?: number;
+  /** Start with a block of this size, ramping up to the block size (see planBlocks): a faster first byte. */
+  headBlockSize?: number;
   /** Budget shared with other streams. Default: the process-wide budget (configureReadAhead). */
   budget?: ByteBudget;
   /**
@@ -328,7 +330,7 @@ export function openReadAhead(fetch: BlockFetcher, file: StreamFile, start: numb
   if (typeof file !== 'object' || file === null || typeof file.chatId !== 'string' || !Number.isSafeInteger(file.messageId)) {
     throw new TypeError('file must be { chatId: string, messageId: integer, size: integer }');
   }
-  const plan = planBlocks(file.size, start, endInclusive, opts.blockSize);
+  const plan = planBlocks(file.size, start, endInclusive, opts.blockSize, opts.headBlockSize);
   const window = positiveInt('window', opts.window, DEFAULT_WINDOW);
   const aheadSeconds = opts.aheadSeconds ?? 0;
   if (!Number.isFinite(aheadSeconds) || aheadSeconds < 0) {
