@@ -10,7 +10,7 @@ import type { AuthKeyRecord, DcServer } from './dc.ts';
 import { openSession, type Received, type SentMessage, type SessionState } from './session-state.ts';
 import { layerError, readInbound, type Inbound } from './request-reader.ts';
 import { serviceAnswer } from './service-messages.ts';
-import { splitPieces } from './faults.ts';
+import { SocketWriter } from './socket-writer.ts';
 
 /** Requests that wrap another request; their fields matter only for bookkeeping. */
 const WRAPPERS = new Set(['InvokeWithLayer', 'InitConnection', 'InvokeWithoutUpdates', 'InvokeAfterMsg', 'InvokeAfterMsgs', 'InvokeWithTakeout']);
@@ -24,9 +24,7 @@ export class Connection {
   #lastMsgId = 0n;
   #lastAnsweredReq = 0n;
   #outbox: SentMessage[] = [];
-  #pieces: { p: Buffer; gapMs: number }[] = [];
-  /** Half a packet went out before a reset: nothing more is written. */
-  #cutting = false;
+  readonly #out: SocketWriter;
   /**
    * Set by the first request that is neither wrapped in invokeWithoutUpdates nor a file query: Telegram pushes
    * updates to such sessions (core.telegram.org/api/updates), on the account's home DC only.
@@ -35,13 +33,18 @@ export class Connection {
   #closed = false;
   #pingTimer?: NodeJS.Timeout;
   #pendingAcks: bigint[] = [];
-  /** What a frozen DC received (packets) and would have sent (framed parts), released in order when it thaws. */
+  /** What a frozen DC received, handled in order when it thaws (what it would have sent waits in #out). */
   #heldIn: Buffer[] = [];
-  #heldOut: { framed: Buffer[]; cut: boolean }[] = [];
   /** A transport error to answer as soon as the client's transport is known (a connection over the DC's limit). */
   #refusal?: number;
 
   constructor(readonly socket: Socket, readonly dc: DcServer) {
+    this.#out = new SocketWriter(socket, {
+      frozen: () => dc.frozen,
+      splitWrites: () => dc.faults.splitWrites,
+      closed: () => this.#closed,
+      onReset: () => this.close(),
+    });
     socket.setNoDelay(true);
     socket.on('data', (data) => this.#onData(data));
     socket.on('error', () => this.close());
@@ -63,11 +66,9 @@ export class Connection {
 
   /** The DC's freeze ended: send what was held back, then handle what arrived meanwhile. */
   thaw(): void {
-    const out = this.#heldOut;
     const packets = this.#heldIn;
-    this.#heldOut = [];
     this.#heldIn = [];
-    for (const { framed, cut } of out) this.#writeFramed(framed, cut);
+    this.#out.release();
     for (const packet of packets) this.#handle(packet);
   }
 
@@ -75,7 +76,7 @@ export class Connection {
     if (this.#closed) return;
     this.#closed = true;
     this.#heldIn = [];
-    this.#heldOut = [];
+    this.#out.drop();
     clearTimeout(this.#pingTimer);
     this.socket.destroy();
     this.dc.connectionClosed(this);
@@ -117,7 +118,7 @@ export class Connection {
     if (!key) {
       // Telegram answers an unknown auth key with transport error -404; clients then create a new key.
       this.dc.sandbox.counters.unknownAuthKeys++;
-      this.#emit(this.#transport.errorFrame(-404));
+      this.#out.emit(this.#transport.errorFrame(-404));
       return;
     }
     if (this.key && this.key !== key) return this.close();
@@ -136,7 +137,7 @@ export class Connection {
     } catch (err) {
       if (!(err instanceof HandshakeError)) throw err;
       this.dc.sandbox.log('auth key exchange refused', { dc: this.dc.id, reason: err.message });
-      return this.#emit(this.#transport.errorFrame(err.transportCode));
+      return this.#out.emit(this.#transport.errorFrame(err.transportCode));
     }
     const { answer, authKey } = handled;
     if (authKey) {
@@ -158,7 +159,7 @@ export class Connection {
       this.dc.sandbox.log('msg_key mismatch', { dc: this.dc.id });
       return this.close();
     }
-    if (this.#transport.quickAckRequested(packet)) this.#emit(this.#transport.quickAck(quickAckToken(msgKeyLarge)));
+    if (this.#transport.quickAckRequested(packet)) this.#out.emit(this.#transport.quickAck(quickAckToken(msgKeyLarge)));
     const salt = plain.readBigInt64LE(0);
     const sessionId = plain.readBigInt64LE(8);
     const msgId = plain.readBigInt64LE(16);
@@ -252,7 +253,7 @@ export class Connection {
     if (reqMsgId < this.#lastAnsweredReq) faults.reorderedAnswers++;
     else this.#lastAnsweredReq = reqMsgId;
     let cut = false;
-    if (faults.resetsPending > 0 && !this.#closed && !this.#cutting) {
+    if (faults.resetsPending > 0 && !this.#closed && !this.#out.cutting) {
       faults.resetsPending--;
       faults.resetsDone++;
       cut = true;
@@ -367,53 +368,7 @@ export class Connection {
   }
 
   #write(cut: boolean, ...parts: Buffer[]): void {
-    if (this.#closed || this.#cutting) return;
-    this.#emit(this.#transport.frame(parts), cut);
-  }
-
-  /** Framed packets leave in the order they were framed (an obfuscated stream depends on it), held while frozen. */
-  #emit(framed: Buffer[], cut = false): void {
-    if (this.#closed) return;
-    if (this.dc.frozen) this.#heldOut.push({ framed, cut });
-    else this.#writeFramed(framed, cut);
-  }
-
-  #writeFramed(framed: Buffer[], cut = false): void {
-    if (this.#closed) return;
-    if (this.#cutting) return;
-    if (cut) {
-      const whole = Buffer.concat(framed);
-      this.#cutting = true;
-      this.socket.write(whole.subarray(0, Math.max(1, whole.length >> 1)), () => this.#reset());
-      return;
-    }
-    const split = this.dc.faults.splitWrites;
-    if (split || this.#pieces.length) return this.#writePieces(split ? splitPieces(Buffer.concat(framed), split.pieces) : [Buffer.concat(framed)], split?.gapMs ?? 0);
-    this.socket.cork();
-    for (const part of framed) this.socket.write(part);
-    this.socket.uncork();
-  }
-
-  /** Writes pieces one TCP write at a time with a pause between them; later packets queue behind. */
-  #writePieces(pieces: Buffer[], gapMs: number): void {
-    const idle = this.#pieces.length === 0;
-    this.#pieces.push(...pieces.map((p) => ({ p, gapMs })));
-    if (!idle) return;
-    const next = () => {
-      const item = this.#pieces.shift();
-      if (!item || this.#closed) {
-        this.#pieces = [];
-        return;
-      }
-      this.socket.write(item.p);
-      if (this.#pieces.length) setTimeout(next, item.gapMs);
-    };
-    next();
-  }
-
-  /** A connection reset mid-packet: the half already written stays with the client, the rest never comes. */
-  #reset(): void {
-    if (!this.#closed) this.socket.resetAndDestroy();
-    this.close();
+    if (this.#closed || this.#out.cutting) return;
+    this.#out.emit(this.#transport.frame(parts), cut);
   }
 }
