@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planBlocks, listBlocks, chooseBlockSize, isValidBlockSize, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE, type BlockPlan } from '../src/streaming/block-plan.ts';
+import { planBlocks, listBlocks, nextBlock, alignedBlockSize, chooseBlockSize, isValidBlockSize, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE, type BlockPlan, type BlockRange, type PlannedBlock } from '../src/streaming/block-plan.ts';
 
 const MiB = 1024 * 1024;
 const BLOCK_SIZES = [4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, MiB];
@@ -163,4 +163,60 @@ test('a head ramp: the first block small, then doubling with its alignment up to
   // A head block size not below the plan's block size changes nothing.
   assert.deepEqual(planBlocks(4 * MiB, 10, 4 * MiB - 1, 64 * KiB, 64 * KiB).head, []);
   assert.throws(() => planBlocks(100, 0, 99, undefined, 5000), { code: 'SB_ERR_BLOCK_SIZE_INVALID' });
+});
+
+/** Cuts `range` with nextBlock, asking for want(i) at block i. */
+function cut(range: BlockRange, want: (i: number) => number): PlannedBlock[] {
+  const out: PlannedBlock[] = [];
+  for (let b = nextBlock(range, null, want(0)); b !== null; b = nextBlock(range, b, want(out.length))) {
+    out.push(b);
+    assert.ok(out.length < 100_000, 'the cut ends');
+  }
+  return out;
+}
+
+test('block by block: a constant want cuts a range as planBlocks does', () => {
+  const KiB = 1024;
+  for (const size of [3 * MiB + 4097, 130 * KiB, 1, 9 * MiB]) {
+    for (const [bs, h] of [[MiB, 128 * KiB], [MiB, MiB], [64 * KiB, 4096], [4096, 4096]] as const) {
+      for (const start of interesting(size, h)) {
+        for (const end of [start, start + h, size - 1].filter((e) => e >= start && e < size)) {
+          const plan = planBlocks(size, start, end, bs, h);
+          assert.deepEqual(cut({ size, start, endInclusive: end, firstBlockSize: Math.min(h, bs) }, () => bs), listBlocks(plan), `${size} ${start}-${end} ${bs}/${h}`);
+        }
+      }
+    }
+  }
+});
+
+test('block by block: whatever size is wanted, every block keeps getFile\'s rules and the range is covered exactly', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let round = 0; round < 300; round++) {
+    const size = 1 + Math.floor(rand() * 12 * MiB);
+    const start = Math.floor(rand() * size);
+    const end = start + Math.floor(rand() * (size - start));
+    const first = BLOCK_SIZES[Math.floor(rand() * BLOCK_SIZES.length)]!;
+    const wants = Array.from({ length: 64 }, () => 4096 + Math.floor(rand() * 2 * MiB));
+    const blocks = cut({ size, start, endInclusive: end, firstBlockSize: first }, (i) => wants[i % wants.length]!);
+    let pos = start;
+    for (const [i, b] of blocks.entries()) {
+      assert.equal(b.index, i);
+      assert.ok(isValidBlockSize(b.limit), `limit ${b.limit}`);
+      assert.equal(b.offset % b.limit, 0, 'aligned to its own size');
+      assert.equal(Math.floor(b.offset / MiB), Math.floor((b.offset + b.limit - 1) / MiB), 'within one 1 MiB window');
+      if (i > 0) {
+        assert.equal(b.offset, blocks[i - 1]!.offset + blocks[i - 1]!.limit, 'contiguous');
+        assert.ok(b.limit <= Math.max(MIN_BLOCK_SIZE, wants[i % wants.length]!), 'never above the size wanted');
+      }
+      assert.equal(b.length, Math.min(b.limit, size - b.offset));
+      assert.equal(b.offset + b.sliceStart, pos, `block ${i} continues the range`);
+      pos += b.sliceEnd - b.sliceStart;
+    }
+    assert.equal(pos, end + 1, `range ${start}-${end} of ${size} covered exactly`);
+  }
+  assert.equal(alignedBlockSize(0, 5 * MiB), MiB);
+  assert.equal(alignedBlockSize(3 * 65536, MiB), 65536);
+  assert.equal(alignedBlockSize(MiB, 100_000), 65536, 'rounded down to a power of two');
+  assert.equal(alignedBlockSize(MiB, 1), MIN_BLOCK_SIZE);
 });

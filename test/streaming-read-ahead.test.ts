@@ -222,3 +222,52 @@ test('aheadSeconds must be a number of at least 0', () => {
   const { fetch } = instantFetcher(100);
   assert.throws(() => openReadAhead(fetch, { chatId: 'c', messageId: 1, size: 100 }, 0, 99, { aheadSeconds: -1 }), { code: 'SB_ERR_INVALID_OPTION' });
 });
+
+test('following the pace, a slow reader\'s blocks shrink to 64 KiB and a fast reader\'s grow back to full ones, byte-exact', async () => {
+  const KiB = 1024;
+  const MiB = 1024 * KiB;
+  const f = new HeldFetcher(32 * MiB);
+  let clock = 0;
+  const stream = openReadAhead(f.fetch, { chatId: 'c', messageId: 3, size: f.size }, 0, f.size - 1, { window: 8, initialWindow: 1, blockSize: MiB, headBlockSize: 128 * KiB, aheadSeconds: 4, now: () => clock });
+  let pos = 0;
+  const take = async (ms: number) => {
+    clock += ms;
+    for (const c of f.pending()) c.resolve();
+    await tick();
+    const chunk = await stream.next();
+    assert.ok(chunk);
+    assert.equal(firstMismatch(chunk, 3, pos), -1, `bytes at ${pos}`);
+    pos += chunk.byteLength;
+  };
+  // About 13 kB/s: two blocks of four seconds' worth is well under 64 KiB, so blocks go down to 64 KiB.
+  for (let i = 0; i < 10; i++) await take(10_000);
+  const slow = f.calls.slice(4).map((c) => c.req.limit);
+  assert.ok(slow.length > 0 && slow.every((l) => l === 64 * KiB), `a slow reader's blocks: ${slow.map((l) => l / KiB)} KiB`);
+  const beforeFast = f.calls.length;
+  for (let i = 0; i < 20; i++) await take(1);
+  const fast = f.calls.slice(beforeFast).map((c) => c.req.limit);
+  assert.equal(fast.at(-1), MiB, `a fast reader's blocks grow back to 1 MiB (${fast.map((l) => l / KiB)} KiB)`);
+  for (const [i, c] of f.calls.entries()) assert.equal(c.req.offset % c.req.limit, 0, `block ${i} aligned to its size`);
+  stream.close();
+  await tick();
+  assertIdle();
+});
+
+test('a block handed to the consumer holds its budget until the consumer asks for the next one', async () => {
+  const bs = 4096;
+  const budget = new ByteBudget(64 * bs);
+  const f = new HeldFetcher(16 * bs);
+  const stream = openReadAhead(f.fetch, { chatId: 'c', messageId: 2, size: f.size }, 0, f.size - 1, { window: 1, blockSize: bs, budget });
+  f.calls[0]!.resolve();
+  await tick();
+  assert.ok(await stream.next());
+  assert.equal(budget.stats().usedBytes, 2 * bs, 'the block being sent and the one fetched next');
+  const next = stream.next();
+  assert.equal(budget.stats().usedBytes, bs, 'asking for more gives the sent block back');
+  for (const c of f.pending()) c.resolve();
+  assert.ok(await next);
+  stream.close();
+  await tick();
+  assert.equal(budget.stats().usedBytes, 0);
+  assertIdle();
+});

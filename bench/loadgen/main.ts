@@ -8,7 +8,8 @@ import { generatedBytes } from '../../src/sandbox/file-bytes.ts';
 import { read, type ReadResult, type ReadSpec } from './http-client.ts';
 
 export interface LoadSpec {
-  reads: (ReadSpec & { verifySeed?: string })[];
+  /** delayMs: the read starts this long after the run (viewers joining over time). */
+  reads: (ReadSpec & { verifySeed?: string; delayMs?: number })[];
   deadlineMs: number;
   concurrency?: number;
 }
@@ -40,6 +41,8 @@ const deadline = t0 + spec.deadlineMs;
 const results: LoadResult['results'] = spec.reads.map(() => null);
 const one = async (i: number) => {
   const r = spec.reads[i]!;
+  if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs));
+  if (performance.now() >= deadline) return;
   const res: ReadResult & { verified?: boolean } = await read({ ...r, hash: r.hash || r.verifySeed !== undefined }, deadline);
   results[i] = res;
 };

@@ -1,6 +1,8 @@
 // 3. Many slow viewers, as players read (a player stops draining when its buffer is ahead), each bounded in time:
 //   - regions: 1000 clients, each reading its own region of one file at 1 Mbit/s;
-//   - one video: 1000 clients of one 1 GiB video at 1 Mbit/s, starting at scattered offsets;
+//   - one video, from the start: 1000 clients of one 1 GiB video at 1 Mbit/s, joining over the first 20 s, each
+//     from the video's first byte (a popular video);
+//   - one video: the same at scattered offsets, all at once (viewers seeking about a long video);
 //   - 20 files: 1000 clients spread over 20 files at 128 kbit/s.
 // Reported: errors, first bytes that never came, TTFB p50/p99, what the clients got of what they asked, StreamBot's
 // RSS peak and CPU, the bytes the DC served per distinct byte delivered (1.0: every byte fetched once), and bodies
@@ -17,8 +19,8 @@ interface Variant {
   clients: number;
   rate: number;
   files: { name: string; size: number }[];
-  /** Which file and from which byte client i reads. */
-  place(i: number, files: BenchFile[], rand: () => number): { file: BenchFile; start: number };
+  /** Which file and from which byte client i reads, and when it starts (ms into the run; default at once). */
+  place(i: number, files: BenchFile[], rand: () => number): { file: BenchFile; start: number; delayMs?: number };
 }
 
 /** Bytes of the union of [start, start + bytes) per file: what a cache that kept everything would fetch. */
@@ -48,10 +50,12 @@ export const viewers: Scenario = {
     const sessions = 2;
     const runMs = (quick ? 6 : 60) * 1000;
     const checkEvery = quick ? 1 : 10;
+    const joinMs = (quick ? 2 : 20) * 1000;
     const region = 8 * MiB; // more than a 1 Mbit/s client reads in 60 s
     const videoSize = (quick ? 128 : 1024) * MiB;
     const variants: Variant[] = [
       { name: 'regions', clients, rate: 125_000, files: [{ name: 'regions.bin', size: clients * region }], place: (i, f) => ({ file: f[0]!, start: i * region + ((i * 7919) % 65536) }) },
+      { name: 'one video, from the start', clients, rate: 125_000, files: [{ name: 'premiere.mp4', size: videoSize }], place: (i, f) => ({ file: f[0]!, start: 0, delayMs: Math.floor((i * joinMs) / clients) }) },
       { name: 'one video', clients, rate: 125_000, files: [{ name: 'video.mp4', size: videoSize }], place: (_i, f, r) => ({ file: f[0]!, start: Math.floor(r() * (videoSize - 16 * MiB)) }) },
       { name: '20 files', clients, rate: 16_000, files: Array.from({ length: 20 }, (_, k) => ({ name: `clip${k}.mp4`, size: 256 * MiB })), place: (i, f, r) => ({ file: f[i % 20]!, start: Math.floor(r() * 240 * MiB) }) },
     ];
@@ -68,14 +72,14 @@ export const viewers: Scenario = {
         log(`${v.name}: ${v.clients} clients at ${(v.rate * 8) / 1000} kbit/s for ${runMs / 1000} s`);
         const rand = seededRandom(3);
         const placed = Array.from({ length: v.clients }, (_, i) => v.place(i, files, rand));
-        const reads = placed.map((p, i) => ({ url: `${sb.base}/stream/${p.file.messageId}`, start: p.start, rateBytesPerSec: v.rate, ...(i % checkEvery === 0 ? { verifySeed: p.file.seed } : {}) }));
+        const reads = placed.map((p, i) => ({ url: `${sb.base}/stream/${p.file.messageId}`, start: p.start, rateBytesPerSec: v.rate, ...(p.delayMs ? { delayMs: p.delayMs } : {}), ...(i % checkEvery === 0 ? { verifySeed: p.file.seed } : {}) }));
         const m = await measureLoad({ serverPid: sb.pid, serverDied: sb.died, sandbox: world.sandbox, spec: { deadlineMs: runMs, reads } });
         const t = loadTotals(m.load, [206]);
         const results = m.load.results as (LoadResult['results'][number])[];
         const checked = results.filter((r) => r?.verified !== undefined);
         const wrong = checked.filter((r) => r!.verified === false).length;
         const starved = results.filter((r) => r && r.status === 206 && r.bytes === 0).length;
-        const asked = v.clients * v.rate * m.load.seconds;
+        const asked = placed.reduce((sum, p) => sum + v.rate * Math.max(0, m.load.seconds - (p.delayMs ?? 0) / 1000), 0);
         const distinct = distinctBytes(placed.map((p, i) => ({ key: p.file.name, start: p.start, bytes: results[i]?.bytes ?? 0 })));
         const ttfb = spread(t.ttfbMs);
         rows.push([v.name, v.clients, `${(v.rate * 8) / 1000} kbit/s`, t.errors, starved, ttfb.p50, ttfb.p99, round(t.bytes / asked, 2), round(m.dcBytes / distinct, 2), round(m.server.rssPeakMiB, 0), round(m.server.cpuSeconds, 1), `${checked.length - wrong}/${checked.length}`]);
@@ -88,7 +92,7 @@ export const viewers: Scenario = {
     }
     return {
       tables: [{
-        caption: `${sessions} sessions, one StreamBot for the three runs, ${runMs / 1000} s each; every client on its own connection from its own offset`,
+        caption: `${sessions} sessions, one StreamBot for the four runs, ${runMs / 1000} s each; every client on its own connection from its own offset`,
         columns: ['viewers', 'clients', 'pace', 'errors', 'no byte in time', 'TTFB p50 ms', 'TTFB p99 ms', 'delivered ÷ asked', 'DC bytes ÷ distinct delivered', 'StreamBot RSS peak MiB', 'StreamBot CPU s', 'bodies byte-exact'],
         rows,
       }],

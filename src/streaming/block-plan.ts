@@ -118,3 +118,47 @@ export function blockAt(plan: BlockPlan, index: number): PlannedBlock {
 export function listBlocks(plan: BlockPlan): PlannedBlock[] {
   return Array.from({ length: plan.count }, (_, i) => blockAt(plan, i));
 }
+
+/** A range to cut into blocks one at a time (nextBlock), each sized when it is reached. */
+export interface BlockRange {
+  size: number;
+  start: number;
+  endInclusive: number;
+  /** The first block's size (valid block size): the range's first offset is start rounded down to it. */
+  firstBlockSize: number;
+}
+
+/** The largest valid block size at `offset` up to `want`: getFile wants a block aligned to its own size. */
+export function alignedBlockSize(offset: number, want: number): number {
+  let s = MIN_BLOCK_SIZE;
+  while (s * 2 <= Math.min(want, MAX_BLOCK_SIZE) && offset % (s * 2) === 0) s *= 2;
+  return s;
+}
+
+/**
+ * The block after `prev` (the range's first block when prev is null), as large as its offset's alignment allows up
+ * to `want`; null once the range is covered. With a constant `want` of the block size and the head block size as
+ * the first, this cuts a range as planBlocks does; a stream that learns its client's pace changes `want` as it goes,
+ * so a slow client's blocks are small (less held while they are sent, less fetched and never delivered).
+ */
+export function nextBlock(range: BlockRange, prev: PlannedBlock | null, want: number): PlannedBlock | null {
+  let offset: number;
+  let limit: number;
+  if (prev === null) {
+    limit = range.firstBlockSize;
+    offset = Math.floor(range.start / limit) * limit;
+  } else {
+    offset = prev.offset + prev.limit;
+    if (offset > range.endInclusive) return null;
+    limit = alignedBlockSize(offset, want);
+  }
+  const index = prev === null ? 0 : prev.index + 1;
+  const length = Math.min(limit, range.size - offset);
+  const last = offset + limit > range.endInclusive;
+  return { index, offset, limit, length, sliceStart: prev === null ? range.start - offset : 0, sliceEnd: last ? range.endInclusive - offset + 1 : length };
+}
+
+/** Whether `block` holds the range's last byte. */
+export function isLastBlock(range: BlockRange, block: PlannedBlock): boolean {
+  return block.offset + block.limit > range.endInclusive;
+}

@@ -3,7 +3,7 @@
 // BlockCache, so streams of the same file share them. With `aheadSeconds` the window follows the consumer: about
 // that many seconds of its measured pace, at least one block. Nothing beyond the window is requested until the
 // consumer pulls again, and close() gives back whatever is still out.
-import { planBlocks, blockAt, type BlockPlan } from './block-plan.ts';
+import { planBlocks, nextBlock, isLastBlock, type BlockRange, type PlannedBlock } from './block-plan.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { BlockCache, blockCacheFetches, type BlockFetcher, type BlockLease, type FetchHints } from './block-cache.ts';
 import { StreamingError } from './errors.ts';
@@ -68,6 +68,11 @@ const defaultBudget = new ByteBudget(64 * 1024 * 1024);
 const defaultCache = new BlockCache({ budget: defaultBudget, maxBytes: 0 });
 const counters = { openStreams: 0, bufferedBytes: 0, timers: 0 };
 let cacheBytesWanted = 0;
+/**
+ * Smallest block a stream that knows its consumer's pace asks for: below it, getFile's per-request cost dominates
+ * (a 128 kbit/s viewer takes one every four seconds at this size).
+ */
+const PACE_MIN_BLOCK = 64 * 1024;
 /** Takes the consumer's pace is measured over (and at most this old). */
 const PACE_SAMPLES = 5;
 const PACE_MAX_AGE_MS = 30_000;
@@ -109,7 +114,14 @@ interface Waiter {
 class ReadAheadStream implements BlockStream {
   readonly #fetch: BlockFetcher;
   readonly #file: StreamFile;
-  readonly #plan: BlockPlan;
+  readonly #range: BlockRange;
+  /** Largest block: the plan's block size. Blocks are sized as they are reached (#blockAt). */
+  readonly #maxBlock: number;
+  /** Planned blocks from the cursor on, by index. */
+  readonly #planned = new Map<number, PlannedBlock>();
+  #lastPlanned: PlannedBlock | null = null;
+  /** The lease of the block the consumer was last handed: held until it asks for the next, so the budget counts it. */
+  #handedOut: BlockLease | undefined;
   readonly #window: number;
   readonly #initialWindow: number;
   readonly #cache: BlockCache;
@@ -129,10 +141,11 @@ class ReadAheadStream implements BlockStream {
   #closed = false;
   #error: unknown;
 
-  constructor(fetch: BlockFetcher, file: StreamFile, plan: BlockPlan, opts: Required<Pick<ReadAheadOptions, 'window' | 'initialWindow' | 'idleMs' | 'aheadSeconds' | 'now'>> & { cache: BlockCache }) {
+  constructor(fetch: BlockFetcher, file: StreamFile, range: BlockRange, maxBlock: number, opts: Required<Pick<ReadAheadOptions, 'window' | 'initialWindow' | 'idleMs' | 'aheadSeconds' | 'now'>> & { cache: BlockCache }) {
     this.#fetch = fetch;
     this.#file = file;
-    this.#plan = plan;
+    this.#range = range;
+    this.#maxBlock = maxBlock;
     this.#window = opts.window;
     this.#initialWindow = Math.min(opts.initialWindow, opts.window);
     this.#cache = opts.cache;
@@ -148,6 +161,7 @@ class ReadAheadStream implements BlockStream {
     if (this.#closed) return Promise.resolve(null);
     if (this.#waiter) return Promise.reject(new StreamingError('SB_ERR_STREAM_BUSY'));
     this.#clearIdle();
+    this.#releaseHandedOut();
     if (!this.#slots.has(this.#cursor)) this.#pump(); // after an idle release, or a budget wait
     const slot = this.#slots.get(this.#cursor);
     if (slot?.status === 'done') return Promise.resolve(this.#take(slot));
@@ -173,6 +187,7 @@ class ReadAheadStream implements BlockStream {
    */
   #release(): void {
     this.#clearIdle();
+    this.#releaseHandedOut();
     for (const slot of this.#slots.values()) {
       if (slot.status === 'done') counters.bufferedBytes -= slot.view!.byteLength;
       slot.status = 'abandoned';
@@ -181,6 +196,47 @@ class ReadAheadStream implements BlockStream {
     }
     this.#slots.clear();
     this.#nextFetch = this.#cursor;
+  }
+
+  #releaseHandedOut(): void {
+    this.#handedOut?.release();
+    this.#handedOut = undefined;
+  }
+
+  /** Block `index`, planned when first reached (sized by the pace known then); null past the range. */
+  #blockAt(index: number): PlannedBlock | null {
+    const planned = this.#planned.get(index);
+    if (planned) return planned;
+    const prev = this.#lastPlanned;
+    if (prev !== null && (prev.index !== index - 1 || isLastBlock(this.#range, prev))) return null;
+    const block = nextBlock(this.#range, prev, this.#wantBlockSize());
+    if (block === null) return null;
+    this.#planned.set(index, block);
+    this.#lastPlanned = block;
+    return block;
+  }
+
+  /** The consumer's pace in bytes per second, once two takes tell it (null before, or without aheadSeconds). */
+  #paceBytesPerSecond(): number | null {
+    if (this.#aheadSeconds <= 0 || this.#pace.length < 2) return null;
+    const first = this.#pace[0]!;
+    const last = this.#pace.at(-1)!;
+    const ms = Math.max(this.#now(), last.t) - first.t;
+    return ms > 0 ? ((last.bytes - first.bytes) * 1000) / ms : null;
+  }
+
+  /**
+   * Blocks of about half the pace window once the pace is known, so about two are out at a time: a slow viewer
+   * holds and fetches little more than it drains, a fast one gets full blocks. Before that, full blocks (a ramp
+   * from the head block, as alignment allows).
+   */
+  #wantBlockSize(): number {
+    const pace = this.#paceBytesPerSecond();
+    if (pace === null) return this.#maxBlock;
+    const want = (pace * this.#aheadSeconds) / 2;
+    let size = Math.min(PACE_MIN_BLOCK, this.#maxBlock);
+    while (size * 2 <= want && size * 2 <= this.#maxBlock) size *= 2;
+    return size;
   }
 
   readonly #onBudget = (): void => {
@@ -196,19 +252,17 @@ class ReadAheadStream implements BlockStream {
     const slowStart = Math.min(this.#window, this.#initialWindow + this.#cursor);
     if (this.#aheadSeconds <= 0) return slowStart;
     if (this.#pace.length < 2) return this.#initialWindow;
-    const first = this.#pace[0]!;
-    const last = this.#pace.at(-1)!;
-    const ms = Math.max(this.#now(), last.t) - first.t;
-    if (ms <= 0) return slowStart;
-    const bytesPerSecond = ((last.bytes - first.bytes) * 1000) / ms;
-    return Math.max(1, Math.min(slowStart, Math.ceil((bytesPerSecond * this.#aheadSeconds) / this.#plan.blockSize)));
+    const pace = this.#paceBytesPerSecond();
+    if (pace === null) return slowStart;
+    return Math.max(1, Math.min(slowStart, Math.ceil((pace * this.#aheadSeconds) / this.#wantBlockSize())));
   }
 
   #pump(): void {
     const window = this.#currentWindow();
-    while (!this.#closed && this.#nextFetch < this.#plan.count && this.#nextFetch - this.#cursor < window) {
-      // The block the consumer needs next is always granted, so a stream can never wait on the others forever.
-      if (!this.#start(this.#nextFetch, this.#slots.size === 0)) {
+    while (!this.#closed && this.#nextFetch - this.#cursor < window && this.#blockAt(this.#nextFetch) !== null) {
+      // The block the consumer needs next is always granted once it has sent what it holds, so a stream can never
+      // wait on the others forever, and holds at most one block beyond the budget.
+      if (!this.#start(this.#nextFetch, this.#slots.size === 0 && this.#handedOut === undefined)) {
         if (!this.#waitingForBudget) {
           this.#waitingForBudget = true;
           this.#cache.budget.wait(this.#onBudget);
@@ -221,7 +275,7 @@ class ReadAheadStream implements BlockStream {
 
   /** Leases block `index` from the cache; false when that needs budget there is none of. */
   #start(index: number, force: boolean): boolean {
-    const block = blockAt(this.#plan, index);
+    const block = this.#planned.get(index)!;
     const req: BlockRequest = { chatId: this.#file.chatId, messageId: this.#file.messageId, offset: block.offset, limit: block.limit };
     // A stream's first block (a new response, a seek) goes first, then the block a consumer needs next; deeper
     // read-ahead waits its turn until the consumer catches up with it.
@@ -266,21 +320,23 @@ class ReadAheadStream implements BlockStream {
   }
 
   #take(slot: Slot): Uint8Array {
-    const block = blockAt(this.#plan, slot.index);
+    const block = this.#planned.get(slot.index)!;
     const view = slot.view!;
     this.#slots.delete(slot.index);
+    this.#planned.delete(slot.index);
     slot.view = undefined;
     slot.status = 'abandoned';
     counters.bufferedBytes -= view.byteLength;
-    // The block stays readable after this: cached blocks are never written, eviction only drops a reference.
-    slot.lease.release();
+    // Held until the consumer asks for more (it has then sent this block); the block stays readable after that too:
+    // cached blocks are never written, eviction only drops a reference.
+    this.#handedOut = slot.lease;
     this.#cursor++;
     this.#taken += block.sliceEnd - block.sliceStart;
     this.#pace.push({ t: this.#now(), bytes: this.#taken });
     while (this.#pace.length > PACE_SAMPLES || (this.#pace.length > 2 && this.#pace.at(-1)!.t - this.#pace[0]!.t > PACE_MAX_AGE_MS)) this.#pace.shift();
     // A view, not a copy, on the fetched buffer (shared with other viewers of the block).
     const chunk = new Uint8Array(view.buffer, view.byteOffset + block.sliceStart, block.sliceEnd - block.sliceStart);
-    if (this.#cursor >= this.#plan.count) {
+    if (isLastBlock(this.#range, block)) {
       this.close();
     } else {
       this.#pump();
@@ -330,13 +386,15 @@ export function openReadAhead(fetch: BlockFetcher, file: StreamFile, start: numb
   if (typeof file !== 'object' || file === null || typeof file.chatId !== 'string' || !Number.isSafeInteger(file.messageId)) {
     throw new TypeError('file must be { chatId: string, messageId: integer, size: integer }');
   }
+  // Validates the range and block sizes, and gives the block size; the stream then plans block by block.
   const plan = planBlocks(file.size, start, endInclusive, opts.blockSize, opts.headBlockSize);
+  const range: BlockRange = { size: file.size, start, endInclusive, firstBlockSize: Math.min(opts.headBlockSize ?? plan.blockSize, plan.blockSize) };
   const window = positiveInt('window', opts.window, DEFAULT_WINDOW);
   const aheadSeconds = opts.aheadSeconds ?? 0;
   if (!Number.isFinite(aheadSeconds) || aheadSeconds < 0) {
     throw Object.assign(new RangeError('opts.aheadSeconds must be a number >= 0'), { code: 'SB_ERR_INVALID_OPTION' });
   }
-  return new ReadAheadStream(fetch, file, plan, {
+  return new ReadAheadStream(fetch, file, range, plan.blockSize, {
     window,
     initialWindow: positiveInt('initialWindow', opts.initialWindow, window),
     idleMs: positiveInt('idleMs', opts.idleMs, 0, 0),
