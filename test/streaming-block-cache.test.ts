@@ -3,7 +3,7 @@
 // byte-exact while their blocks are evicted under them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BlockCache, type FetchHints, type FetchPriority } from '../src/streaming/block-cache.ts';
+import { BlockCache, SOLE_VIEWER_KEPT_BYTES, type FetchHints, type FetchPriority } from '../src/streaming/block-cache.ts';
 import { ByteBudget } from '../src/streaming/byte-budget.ts';
 import { openReadAhead } from '../src/streaming/read-ahead.ts';
 import type { BlockRequest } from '../actors/session/protocol.ts';
@@ -216,6 +216,26 @@ test('20 streams of one file through a small cache: byte-exact while blocks are 
   }));
   assert.ok(cache.stats().evictions > 0, 'blocks were evicted while streams read');
   assert.ok(served.length < blocksRead, `${served.length} fetches for ${blocksRead} blocks read`);
+  cache.clear();
+  assert.equal(budget.stats().usedBytes, 0);
+});
+
+test('a file\'s only stream keeps few blocks behind it; once a second stream reads the file, the whole cache is used', async () => {
+  const size = 48 * MiB;
+  const budget = new ByteBudget(256 * MiB);
+  const cache = new BlockCache({ budget, maxBytes: 64 * MiB });
+  const { fetch } = instantFetcher(size);
+  const file = { chatId: 'c', messageId: 5, size };
+  const read = async (stream: ReturnType<typeof openReadAhead>) => { for (let c = await stream.next(); c !== null; c = await stream.next()); };
+  await read(openReadAhead(fetch, file, 0, size - 1, { window: 4, blockSize: MiB, cache }));
+  assert.equal(cache.stats().keptBytes, SOLE_VIEWER_KEPT_BYTES, 'a lone download keeps only the last few MiB');
+  // The same file again, while another stream of it is open: what both read is kept, up to the cache's cap.
+  const other = openReadAhead(fetch, file, 0, 0, { blockSize: 4096, cache });
+  const misses = cache.stats().misses;
+  await read(openReadAhead(fetch, file, 0, size - 1, { window: 4, blockSize: MiB, cache }));
+  assert.equal(cache.stats().misses - misses, size / MiB - SOLE_VIEWER_KEPT_BYTES / MiB, 'the kept tail was served from the cache');
+  assert.equal(cache.stats().keptBytes, size, 'with two streams open every block is kept');
+  other.close();
   cache.clear();
   assert.equal(budget.stats().usedBytes, 0);
 });

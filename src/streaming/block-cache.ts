@@ -6,6 +6,9 @@
 // - Bounded: every block the cache holds (in flight, waiting for a consumer, or kept for the next viewer) holds its
 //   bytes of the shared ByteBudget, so in-flight and cached bytes together never pass the read-ahead budget. Blocks
 //   no lease holds are kept in LRU order up to `maxBytes` and evicted first when a fetch needs budget.
+// - Kept for a next viewer only where one may come: a block that only the file's one open stream ever read is kept
+//   among the last few MiB of such blocks (a player's next request often re-reads a little), not in the whole cache,
+//   so one viewer's download does not fill the process's memory with blocks nobody else asks for.
 // - No copies: a lease resolves a view on the fetched ArrayBuffer, also when the block lies inside a larger cached
 //   one. Blocks are never written after they arrive, so a consumer's view stays right after eviction: eviction only
 //   drops the cache's reference.
@@ -79,13 +82,19 @@ interface Entry {
   holders: number;
   /** Fetched, held by no lease, counted in the kept bytes: evictable. */
   kept: boolean;
+  /** Leases ever taken on it (a hit, a join or the first). */
+  leases: number;
 }
+
+/** Blocks only a file's one open stream read are kept up to this many bytes (within maxBytes). */
+export const SOLE_VIEWER_KEPT_BYTES = 8 * 1024 * 1024;
 
 /** Fetches started by any cache and not yet settled. */
 let fetchesInFlight = 0;
 export const blockCacheFetches = (): number => fetchesInFlight;
 
 const keyOf = (r: BlockRequest): string => `${r.chatId}\u0000${r.messageId}\u0000${r.offset}\u0000${r.limit}`;
+const fileKeyOf = (r: Pick<BlockRequest, 'chatId' | 'messageId'>): string => `${r.chatId}\u0000${r.messageId}`;
 
 export class BlockCache {
   readonly #budget: ByteBudget;
@@ -93,6 +102,11 @@ export class BlockCache {
   /** Every entry; Map order is LRU order for kept ones (a hit moves the entry to the end). */
   readonly #entries = new Map<string, Entry>();
   #kept = 0;
+  /** Kept blocks only a file's sole stream read, oldest first: evicted past SOLE_VIEWER_KEPT_BYTES. */
+  readonly #soleKept = new Set<Entry>();
+  #soleKeptBytes = 0;
+  /** Open streams per file (openFile). */
+  readonly #openStreams = new Map<string, number>();
   #leased = 0;
   #fetching = 0;
   readonly #counts = { hits: 0, joins: 0, misses: 0, evictions: 0 };
@@ -132,19 +146,38 @@ export class BlockCache {
       const { entry, start } = found;
       if (entry.state === 'done') {
         this.#counts.hits++;
+        entry.leases++;
         this.#hold(entry);
         return this.#heldLease(entry, Promise.resolve(this.#view(entry, start, req.limit)));
       }
       this.#counts.joins++;
+      entry.leases++;
       return this.#join(entry, start, req.limit, hints);
     }
     if (!this.#reserve(req.limit, force)) return null;
     this.#counts.misses++;
-    const entry: Entry = { key: keyOf(req), req, cost: req.limit, state: 'fetching', buffer: undefined, controller: new AbortController(), waiting: new Set(), holders: 0, kept: false };
+    const entry: Entry = { key: keyOf(req), req, cost: req.limit, state: 'fetching', buffer: undefined, controller: new AbortController(), waiting: new Set(), holders: 0, kept: false, leases: 1 };
     this.#entries.set(entry.key, entry);
     const lease = this.#join(entry, 0, req.limit, hints);
     this.#start(entry, fetch, hints.owner);
     return lease;
+  }
+
+  /**
+   * A stream of the file opens: while it is the file's only one, the blocks it alone reads are kept only among the
+   * sole-viewer blocks. Returns the close (idempotent).
+   */
+  openFile(file: Pick<BlockRequest, 'chatId' | 'messageId'>): () => void {
+    const key = fileKeyOf(file);
+    this.#openStreams.set(key, (this.#openStreams.get(key) ?? 0) + 1);
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      const n = this.#openStreams.get(key)! - 1;
+      if (n === 0) this.#openStreams.delete(key);
+      else this.#openStreams.set(key, n);
+    };
   }
 
   stats(): BlockCacheStats {
@@ -280,6 +313,7 @@ export class BlockCache {
     if (entry.kept) {
       entry.kept = false;
       this.#kept -= entry.cost;
+      this.#forgetSole(entry);
     }
     if (entry.holders === 0 && entry.state === 'done') this.#leased += entry.cost;
     entry.holders++;
@@ -300,7 +334,28 @@ export class BlockCache {
   #toKept(entry: Entry): void {
     entry.kept = true;
     this.#kept += entry.cost;
+    if (entry.leases === 1 && this.#openStreams.get(fileKeyOf(entry.req)) === 1) {
+      this.#soleKept.add(entry);
+      this.#soleKeptBytes += entry.cost;
+      const cap = Math.min(SOLE_VIEWER_KEPT_BYTES, this.#maxKept);
+      for (const old of this.#soleKept) {
+        if (this.#soleKeptBytes <= cap) break;
+        this.#evict(old);
+      }
+    }
     this.#evictKept(this.#maxKept);
+  }
+
+  #forgetSole(entry: Entry): void {
+    if (this.#soleKept.delete(entry)) this.#soleKeptBytes -= entry.cost;
+  }
+
+  #evict(entry: Entry): void {
+    entry.kept = false;
+    this.#kept -= entry.cost;
+    this.#forgetSole(entry);
+    this.#counts.evictions++;
+    this.#drop(entry);
   }
 
   /** Evicts kept blocks, least recently used first, until at most `limit` kept bytes remain. */
@@ -308,10 +363,7 @@ export class BlockCache {
     for (const entry of this.#entries.values()) {
       if (this.#kept <= limit) break;
       if (!entry.kept) continue;
-      entry.kept = false;
-      this.#kept -= entry.cost;
-      this.#counts.evictions++;
-      this.#drop(entry);
+      this.#evict(entry);
     }
   }
 

@@ -138,6 +138,7 @@ class ReadAheadStream implements BlockStream {
   #waiter: Waiter | undefined;
   #waitingForBudget = false;
   #idleTimer: NodeJS.Timeout | undefined;
+  readonly #closeFile: () => void;
   #closed = false;
   #error: unknown;
 
@@ -152,6 +153,7 @@ class ReadAheadStream implements BlockStream {
     this.#idleMs = opts.idleMs;
     this.#aheadSeconds = opts.aheadSeconds;
     this.#now = opts.now;
+    this.#closeFile = opts.cache.openFile(file);
     counters.openStreams++;
     this.#pump();
   }
@@ -173,6 +175,7 @@ class ReadAheadStream implements BlockStream {
     if (this.#closed) return;
     this.#closed = true;
     this.#release();
+    this.#closeFile();
     if (this.#waitingForBudget) this.#cache.budget.cancel(this.#onBudget);
     this.#waitingForBudget = false;
     counters.openStreams--;
