@@ -7,6 +7,7 @@ import { startApp } from './app/app.ts';
 import { RecentLogs } from './bot/index.ts';
 import { handleProcessLifecycle } from './app/process-signals.ts';
 import { createLogger } from './log/index.ts';
+import { tuneMalloc } from './app/malloc-tuning.ts';
 
 function refuseToStart(err: unknown): never {
   if (!(err instanceof ConfigError)) throw err;
@@ -30,7 +31,9 @@ try {
 } catch (err) {
   refuseToStart(err);
 }
-logger.info({ config: redactedConfig(config) }, 'starting');
+// Before any session worker starts, so every thread's allocations follow it.
+const malloc = tuneMalloc();
+logger.info({ config: redactedConfig(config), malloc }, 'starting');
 let app;
 try {
   app = await startApp(config, { logger, recentLogs: logs, sandbox: checked.sandbox, memoryLimitBytes: lifecycle.memoryLimitBytes });

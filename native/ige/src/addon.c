@@ -1,7 +1,11 @@
 // Node binding of the AES-NI IGE kernel: `available` and `reason` say whether it can run here (an x86-64 build on a
-// CPU with AES-NI and SSE4.1); decrypt(data, key, iv) and encrypt(data, key, iv) return a new Buffer.
+// CPU with AES-NI and SSE4.1); decrypt(data, key, iv) and encrypt(data, key, iv) return a new Buffer. It also carries
+// setMmapThreshold (below): the one native helper StreamBot's memory needs, too small for an addon of its own.
 #define NAPI_VERSION 8
 #include <node_api.h>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h>
+#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +121,29 @@ static napi_value encrypt(napi_env env, napi_callback_info info) {
 }
 #endif
 
+/*
+ * setMmapThreshold(bytes): glibc's mallopt(M_MMAP_THRESHOLD). Streaming allocates and frees MiB-sized buffers on
+ * several threads; glibc's default raises its mmap threshold after such frees and then serves them from per-thread
+ * arenas that keep the memory, so RSS grows by tens of MiB per busy thread. A fixed threshold keeps them mmapped and
+ * gives them back on free. True when set; false where there is no glibc.
+ */
+static napi_value set_mmap_threshold(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int64_t bytes = 0;
+  bool ok = false;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_int64(env, argv[0], &bytes) != napi_ok || bytes < 0 || bytes > 32 * 1024 * 1024) {
+    napi_throw_range_error(env, NULL, "setMmapThreshold needs a byte count between 0 and 32 MiB");
+    return NULL;
+  }
+#ifdef __GLIBC__
+  ok = mallopt(M_MMAP_THRESHOLD, (int)bytes) == 1;
+#endif
+  CHECK(napi_get_boolean(env, ok, &result));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   const char *reason = unavailable_reason();
   void *data_ptr = reason ? NULL : (void *)&can_run;
@@ -133,5 +160,8 @@ NAPI_MODULE_INIT() {
   CHECK(napi_set_named_property(env, exports, "reason", why));
   CHECK(napi_set_named_property(env, exports, "decrypt", fdecrypt));
   CHECK(napi_set_named_property(env, exports, "encrypt", fencrypt));
+  napi_value fmmap;
+  CHECK(napi_create_function(env, "setMmapThreshold", NAPI_AUTO_LENGTH, set_mmap_threshold, NULL, &fmmap));
+  CHECK(napi_set_named_property(env, exports, "setMmapThreshold", fmmap));
   return exports;
 }
