@@ -230,13 +230,15 @@ class ReadAheadStream implements BlockStream {
 
   /**
    * Blocks of about half the pace window once the pace is known, so about two are out at a time: a slow viewer
-   * holds and fetches little more than it drains, a fast one gets full blocks. Before that, full blocks (a ramp
-   * from the head block, as alignment allows).
+   * holds and fetches little more than it drains, a fast one gets full blocks.
    */
   #wantBlockSize(): number {
+    if (this.#aheadSeconds <= 0) return this.#maxBlock;
+    // Never more than the consumer has taken so far: socket buffers swallow a response's first few hundred KiB
+    // at once, whatever the client's pace, so early takes say little; a fast client doubles its way to full blocks
+    // within its first MiBs.
     const pace = this.#paceBytesPerSecond();
-    if (pace === null) return this.#maxBlock;
-    const want = (pace * this.#aheadSeconds) / 2;
+    const want = Math.min(this.#taken, pace === null ? Infinity : (pace * this.#aheadSeconds) / 2);
     let size = Math.min(PACE_MIN_BLOCK, this.#maxBlock);
     while (size * 2 <= want && size * 2 <= this.#maxBlock) size *= 2;
     return size;
