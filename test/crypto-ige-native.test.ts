@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  igeBackend, igeDecrypt, igeDecryptNative, igeDecryptWasm, igeEncrypt, igeEncryptNative, igeEncryptWasm, igeFallbackReason,
-  type IgeFunction,
+  igeBackend, igeDecrypt, igeDecryptInPlace, igeDecryptNative, igeDecryptWasm, igeEncrypt, igeEncryptNative, igeEncryptWasm,
+  igeFallbackReason, type IgeFunction,
 } from '../src/crypto/ige.ts';
 
 const require = createRequire(import.meta.url);
@@ -191,4 +191,33 @@ test('STREAMBOT_IGE=native without a loadable addon, or an unknown STREAMBOT_IGE
     assert.match(err.stderr, /STREAMBOT_IGE must be "native", "wasm" or unset \(got "fast"\)/);
     return true;
   });
+});
+
+test('in-place decryption: the same plaintext where the ciphertext lay, bytes around the view untouched; the session wrapper uses it for message bodies only', { skip: noNative }, async () => {
+  for (const [size, offset] of [[16, 0], [4096, 3], [65536 + 48, 8], [MiB, 0], [MiB + 16, 5]] as const) {
+    const key = randomBytes(32);
+    const iv = randomBytes(32);
+    const plain = randomBytes(size);
+    const cipher = new IGE(key, iv).encryptIge(plain);
+    const backing = randomBytes(size + offset + 7);
+    const around = Buffer.from(backing);
+    const view = backing.subarray(offset, offset + size);
+    view.set(cipher);
+    const out = igeDecryptInPlace(view, key, iv);
+    assert.ok(out.equals(plain), `plaintext at ${size}`);
+    assert.equal(out.buffer, backing.buffer, 'no new buffer');
+    assert.ok(backing.subarray(0, offset).equals(around.subarray(0, offset)) && backing.subarray(offset + size).equals(around.subarray(offset + size)), 'only the view was written');
+  }
+  const { FastIge } = await import('../actors/session/fast-crypto.ts');
+  const key = randomBytes(32);
+  const iv = randomBytes(32);
+  const body = new IGE(key, iv).encryptIge(randomBytes(8192));
+  const expected = new IGE(key, iv).decryptIge(body);
+  const small = new IGE(key, iv).encryptIge(randomBytes(592));
+  const smallCopy = Buffer.from(small);
+  assert.ok(new FastIge(key, iv).decryptIge(small).equals(new IGE(key, iv).decryptIge(smallCopy)));
+  assert.ok(small.equals(smallCopy), 'a small input (an auth key exchange answer) is left as it was');
+  const out = new FastIge(key, iv).decryptIge(body);
+  assert.ok(out.equals(expected));
+  assert.equal(out.buffer, body.buffer, 'a message body is decrypted where it lies');
 });

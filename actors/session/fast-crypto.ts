@@ -4,9 +4,12 @@
 // pure-JS AES-IGE decryption (~100 MB/s per core) and a pure-JS CRC32 of the transport packet.
 import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
-import { igeDecrypt, igeEncrypt } from '../../src/crypto/ige.ts';
+import { igeDecrypt, igeDecryptInPlace, igeEncrypt } from '../../src/crypto/ige.ts';
 
 const require = createRequire(import.meta.url);
+
+/** Messages at least this long are decrypted in place (see decryptIge). */
+const IN_PLACE_MIN_BYTES = 4096;
 
 class FastIge {
   readonly #key: Buffer;
@@ -17,8 +20,13 @@ class FastIge {
     this.#iv = Buffer.from(iv);
   }
 
+  /**
+   * gramjs decrypts a received message with `decryptIge(body.slice(24))` and never reads that ciphertext again, so
+   * message bodies are decrypted where they lie. Small inputs (the auth key exchange's answers, which gramjs keeps
+   * in TL objects) get a new buffer as before.
+   */
   decryptIge(cipherText: Buffer): Buffer {
-    return igeDecrypt(cipherText, this.#key, this.#iv);
+    return cipherText.length >= IN_PLACE_MIN_BYTES ? igeDecryptInPlace(cipherText, this.#key, this.#iv) : igeDecrypt(cipherText, this.#key, this.#iv);
   }
 
   /** Pads to whole blocks with random bytes, as gramjs does. */

@@ -67,7 +67,7 @@ static bool get_bytes(napi_env env, napi_value value, const char *message, const
   return false;
 }
 
-static napi_value run(napi_env env, napi_callback_info info, ige_fn fn) {
+static napi_value run(napi_env env, napi_callback_info info, ige_fn fn, bool in_place) {
   size_t argc = 3;
   napi_value argv[3];
   void *data_ptr = NULL;
@@ -97,8 +97,14 @@ static napi_value run(napi_env env, napi_callback_info info, ige_fn fn) {
     napi_throw_error(env, NULL, "streambot-ige is unavailable here (see its `reason`)");
     return NULL;
   }
-  void *out = NULL;
   napi_value result;
+  if (in_place) {
+    // The kernel loads each block before it stores its output, so out == in is safe (decryption only).
+    if (data_len > 0) fn((uint8_t *)data, data, data_len, key, iv);
+    CHECK(napi_get_undefined(env, &result));
+    return result;
+  }
+  void *out = NULL;
   CHECK(napi_create_buffer(env, data_len, &out, &result));
   // A new Buffer never shares memory with the inputs, and nothing runs JS between here and the end of fn.
   if (data_len > 0) fn((uint8_t *)out, data, data_len, key, iv);
@@ -106,20 +112,23 @@ static napi_value run(napi_env env, napi_callback_info info, ige_fn fn) {
 }
 
 #ifdef STREAMBOT_IGE_AESNI
-static napi_value decrypt(napi_env env, napi_callback_info info) {
-  return run(env, info, ige256_aesni_decrypt);
-}
-static napi_value encrypt(napi_env env, napi_callback_info info) {
-  return run(env, info, ige256_aesni_encrypt);
-}
+#define DECRYPT_FN ige256_aesni_decrypt
+#define ENCRYPT_FN ige256_aesni_encrypt
 #else
+#define DECRYPT_FN NULL
+#define ENCRYPT_FN NULL
+#endif
 static napi_value decrypt(napi_env env, napi_callback_info info) {
-  return run(env, info, NULL);
+  return run(env, info, DECRYPT_FN, false);
+}
+/* decryptInPlace(data, key, iv): data's bytes become the plaintext; no allocation (a 1 MiB answer is 1 MiB less
+ * for the garbage collector to account for). */
+static napi_value decrypt_in_place(napi_env env, napi_callback_info info) {
+  return run(env, info, DECRYPT_FN, true);
 }
 static napi_value encrypt(napi_env env, napi_callback_info info) {
-  return run(env, info, NULL);
+  return run(env, info, ENCRYPT_FN, false);
 }
-#endif
 
 /*
  * setMmapThreshold(bytes): glibc's mallopt(M_MMAP_THRESHOLD). Streaming allocates and frees MiB-sized buffers on
@@ -159,6 +168,9 @@ NAPI_MODULE_INIT() {
   CHECK(napi_set_named_property(env, exports, "available", available));
   CHECK(napi_set_named_property(env, exports, "reason", why));
   CHECK(napi_set_named_property(env, exports, "decrypt", fdecrypt));
+  napi_value finplace;
+  CHECK(napi_create_function(env, "decryptInPlace", NAPI_AUTO_LENGTH, decrypt_in_place, data_ptr, &finplace));
+  CHECK(napi_set_named_property(env, exports, "decryptInPlace", finplace));
   CHECK(napi_set_named_property(env, exports, "encrypt", fencrypt));
   napi_value fmmap;
   CHECK(napi_create_function(env, "setMmapThreshold", NAPI_AUTO_LENGTH, set_mmap_threshold, NULL, &fmmap));
