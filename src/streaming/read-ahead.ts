@@ -137,6 +137,8 @@ class ReadAheadStream implements BlockStream {
   readonly #slots = new Map<number, Slot>();
   #waiter: Waiter | undefined;
   #waitingForBudget = false;
+  #pumping = false;
+  #pumpAgain = false;
   #idleTimer: NodeJS.Timeout | undefined;
   readonly #closeFile: () => void;
   #closed = false;
@@ -262,7 +264,28 @@ class ReadAheadStream implements BlockStream {
     return Math.max(1, Math.min(slowStart, Math.ceil((pace * this.#aheadSeconds) / this.#wantBlockSize())));
   }
 
+  /**
+   * Starts fetches up to the window. Not reentrant: leasing can evict kept blocks, whose budget going back wakes
+   * budget waiters synchronously, this stream among them; a pump started meanwhile runs after this one instead of
+   * inside it (a nested pump would lease the block this one is leasing).
+   */
   #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#pumpOnce();
+      } while (this.#pumpAgain && !this.#closed);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #pumpOnce(): void {
     const window = this.#currentWindow();
     while (!this.#closed && this.#nextFetch - this.#cursor < window && this.#blockAt(this.#nextFetch) !== null) {
       // The block the consumer needs next is always granted once it has sent what it holds, so a stream can never
