@@ -7,6 +7,7 @@ import { planBlocks, nextBlock, isLastBlock, type BlockRange, type PlannedBlock 
 import { ByteBudget } from './byte-budget.ts';
 import { BlockCache, blockCacheFetches, type BlockFetcher, type BlockLease, type FetchHints } from './block-cache.ts';
 import { StreamingError } from './errors.ts';
+import { ConsumerPace } from './consumer-pace.ts';
 import type { BlockStream } from './types.ts';
 import type { BlockRequest } from '../../actors/session/protocol.ts';
 
@@ -68,14 +69,6 @@ const defaultBudget = new ByteBudget(64 * 1024 * 1024);
 const defaultCache = new BlockCache({ budget: defaultBudget, maxBytes: 0 });
 const counters = { openStreams: 0, bufferedBytes: 0, timers: 0 };
 let cacheBytesWanted = 0;
-/**
- * Smallest block a stream that knows its consumer's pace asks for: below it, getFile's per-request cost dominates
- * (a 128 kbit/s viewer takes one every four seconds at this size).
- */
-const PACE_MIN_BLOCK = 64 * 1024;
-/** Takes the consumer's pace is measured over (and at most this old). */
-const PACE_SAMPLES = 5;
-const PACE_MAX_AGE_MS = 30_000;
 
 /**
  * Sets the process-wide budget for block bytes (in flight, waiting for consumers and kept for the next viewer) and
@@ -126,11 +119,8 @@ class ReadAheadStream implements BlockStream {
   readonly #initialWindow: number;
   readonly #cache: BlockCache;
   readonly #idleMs: number;
-  readonly #aheadSeconds: number;
-  readonly #now: () => number;
-  /** (time, bytes taken so far) at the last takes: the consumer's pace (the first take only starts the clock). */
-  readonly #pace: { t: number; bytes: number }[] = [];
-  #taken = 0;
+  /** The consumer's pace: block sizes and the window follow it (with aheadSeconds). */
+  readonly #pace: ConsumerPace;
   /** Next block to hand out; slots always hold a contiguous run starting here. */
   #cursor = 0;
   #nextFetch = 0;
@@ -153,8 +143,7 @@ class ReadAheadStream implements BlockStream {
     this.#initialWindow = Math.min(opts.initialWindow, opts.window);
     this.#cache = opts.cache;
     this.#idleMs = opts.idleMs;
-    this.#aheadSeconds = opts.aheadSeconds;
-    this.#now = opts.now;
+    this.#pace = new ConsumerPace(opts.aheadSeconds, maxBlock, opts.now);
     this.#closeFile = opts.cache.openFile(file);
     counters.openStreams++;
     this.#pump();
@@ -214,36 +203,11 @@ class ReadAheadStream implements BlockStream {
     if (planned) return planned;
     const prev = this.#lastPlanned;
     if (prev !== null && (prev.index !== index - 1 || isLastBlock(this.#range, prev))) return null;
-    const block = nextBlock(this.#range, prev, this.#wantBlockSize());
+    const block = nextBlock(this.#range, prev, this.#pace.blockSize());
     if (block === null) return null;
     this.#planned.set(index, block);
     this.#lastPlanned = block;
     return block;
-  }
-
-  /** The consumer's pace in bytes per second, once two takes tell it (null before, or without aheadSeconds). */
-  #paceBytesPerSecond(): number | null {
-    if (this.#aheadSeconds <= 0 || this.#pace.length < 2) return null;
-    const first = this.#pace[0]!;
-    const last = this.#pace.at(-1)!;
-    const ms = Math.max(this.#now(), last.t) - first.t;
-    return ms > 0 ? ((last.bytes - first.bytes) * 1000) / ms : null;
-  }
-
-  /**
-   * Blocks of about half the pace window once the pace is known, so about two are out at a time: a slow viewer
-   * holds and fetches little more than it drains, a fast one gets full blocks.
-   */
-  #wantBlockSize(): number {
-    if (this.#aheadSeconds <= 0) return this.#maxBlock;
-    // Never more than the consumer has taken so far: socket buffers swallow a response's first few hundred KiB
-    // at once, whatever the client's pace, so early takes say little; a fast client doubles its way to full blocks
-    // within its first MiBs.
-    const pace = this.#paceBytesPerSecond();
-    const want = Math.min(this.#taken, pace === null ? Infinity : (pace * this.#aheadSeconds) / 2);
-    let size = Math.min(PACE_MIN_BLOCK, this.#maxBlock);
-    while (size * 2 <= want && size * 2 <= this.#maxBlock) size *= 2;
-    return size;
   }
 
   readonly #onBudget = (): void => {
@@ -257,11 +221,10 @@ class ReadAheadStream implements BlockStream {
    */
   #currentWindow(): number {
     const slowStart = Math.min(this.#window, this.#initialWindow + this.#cursor);
-    if (this.#aheadSeconds <= 0) return slowStart;
-    if (this.#pace.length < 2) return this.#initialWindow;
-    const pace = this.#paceBytesPerSecond();
-    if (pace === null) return slowStart;
-    return Math.max(1, Math.min(slowStart, Math.ceil((pace * this.#aheadSeconds) / this.#wantBlockSize())));
+    if (!this.#pace.following) return slowStart;
+    if (!this.#pace.known) return this.#initialWindow;
+    const paced = this.#pace.windowBlocks();
+    return paced === null ? slowStart : Math.min(slowStart, paced);
   }
 
   /**
@@ -359,9 +322,7 @@ class ReadAheadStream implements BlockStream {
     // cached blocks are never written, eviction only drops a reference.
     this.#handedOut = slot.lease;
     this.#cursor++;
-    this.#taken += block.sliceEnd - block.sliceStart;
-    this.#pace.push({ t: this.#now(), bytes: this.#taken });
-    while (this.#pace.length > PACE_SAMPLES || (this.#pace.length > 2 && this.#pace.at(-1)!.t - this.#pace[0]!.t > PACE_MAX_AGE_MS)) this.#pace.shift();
+    this.#pace.took(block.sliceEnd - block.sliceStart);
     // A view, not a copy, on the fetched buffer (shared with other viewers of the block).
     const chunk = new Uint8Array(view.buffer, view.byteOffset + block.sliceStart, block.sliceEnd - block.sliceStart);
     if (isLastBlock(this.#range, block)) {
