@@ -108,9 +108,7 @@ class ReadAheadStream implements BlockStream {
   readonly #fetch: BlockFetcher;
   readonly #file: StreamFile;
   readonly #range: BlockRange;
-  /** Largest block: the plan's block size. Blocks are sized as they are reached (#blockAt). */
-  readonly #maxBlock: number;
-  /** Planned blocks from the cursor on, by index. */
+  /** Planned blocks from the cursor on, by index; each is sized when first reached (#blockAt). */
   readonly #planned = new Map<number, PlannedBlock>();
   #lastPlanned: PlannedBlock | null = null;
   /** The lease of the block the consumer was last handed: held until it asks for the next, so the budget counts it. */
@@ -134,11 +132,11 @@ class ReadAheadStream implements BlockStream {
   #closed = false;
   #error: unknown;
 
+  /** `maxBlock`: the plan's block size, the largest a block may grow to. */
   constructor(fetch: BlockFetcher, file: StreamFile, range: BlockRange, maxBlock: number, opts: Required<Pick<ReadAheadOptions, 'window' | 'initialWindow' | 'idleMs' | 'aheadSeconds' | 'now'>> & { cache: BlockCache }) {
     this.#fetch = fetch;
     this.#file = file;
     this.#range = range;
-    this.#maxBlock = maxBlock;
     this.#window = opts.window;
     this.#initialWindow = Math.min(opts.initialWindow, opts.window);
     this.#cache = opts.cache;
@@ -202,7 +200,7 @@ class ReadAheadStream implements BlockStream {
     const planned = this.#planned.get(index);
     if (planned) return planned;
     const prev = this.#lastPlanned;
-    if (prev !== null && (prev.index !== index - 1 || isLastBlock(this.#range, prev))) return null;
+    if (prev !== null && prev.index !== index - 1) return null; // blocks are planned in order
     const block = nextBlock(this.#range, prev, this.#pace.blockSize());
     if (block === null) return null;
     this.#planned.set(index, block);
